@@ -1,0 +1,5 @@
+export * from './store';
+export * from './queue';
+export { startLocal, type LocalOptions, type LocalRuntime } from './runtime';
+export { RuleScheduler } from './scheduler';
+export { InProcessEventBus } from './events';

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { jsonSampleSchema, TENANT_ID_RE } from '@vigil/core';
+
+/**
+ * Messages between handlers. Every queue consumer parses its input with these schemas,
+ * so a malformed message is rejected (and dead-lettered) instead of half-handled.
+ */
+export const tenantSchema = z.string().regex(TENANT_ID_RE, 'invalid tenant ID');
+
+/** ingest queue: a JSON batch pushed by a producer, or re-queued by the HTTP path. */
+export const ingestMessageSchema = z.object({
+  kind: z.literal('samples'),
+  tenant: tenantSchema,
+  samples: z.array(jsonSampleSchema).min(1).max(100_000),
+});
+export type IngestMessage = z.output<typeof ingestMessageSchema>;
+
+/** evaluate queue: one rule group on its schedule, the groups reading touched metrics, or everything. */
+export const evaluateMessageSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('group'), tenant: tenantSchema, namespace: z.string().min(1), group: z.string().min(1), at: z.number().int().optional() }),
+  z.object({ kind: z.literal('touched'), tenant: tenantSchema, metrics: z.array(z.string()).min(1), at: z.number().int().optional() }),
+  z.object({ kind: z.literal('sweep'), tenant: tenantSchema.optional(), at: z.number().int().optional() }),
+]);
+export type EvaluateMessage = z.output<typeof evaluateMessageSchema>;
+
+/** An alert as evaluate hands it to notify (Alertmanager's postable alert, times in epoch ms). */
+export const postableAlertSchema = z.object({
+  labels: z.record(z.string(), z.string()),
+  annotations: z.record(z.string(), z.string()).default({}),
+  startsAt: z.number().int(),
+  endsAt: z.number().int(),
+  generatorURL: z.string().default(''),
+});
+export type PostableAlert = z.output<typeof postableAlertSchema>;
+
+/** notify queue: alert updates to route and group, or a timed flush of one aggregation group. */
+export const notifyMessageSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('alerts'), tenant: tenantSchema, alerts: z.array(postableAlertSchema).min(1) }),
+  z.object({ kind: z.literal('flush'), tenant: tenantSchema, groupId: z.string().min(1), due: z.number().int() }),
+]);
+export type NotifyMessage = z.output<typeof notifyMessageSchema>;

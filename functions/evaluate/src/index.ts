@@ -1,0 +1,204 @@
+import {
+  alertEndsAt,
+  AlertRuleError,
+  ConditionFailedError,
+  groupIntervalMs,
+  listTenants,
+  notifiable,
+  promql,
+  step,
+  type AlertRecord,
+  type AlertingRuleSpec,
+  type Context,
+  type DomainEvent,
+  type Rule,
+  type StoredRuleGroup,
+} from '@vigil/core';
+import { alertmanager } from '@vigil/core';
+import type { EvaluateMessage, PostableAlert } from '@vigil/events';
+import { groupId, writeGroupStatus, type RuleStatus } from './status';
+
+export { groupId, readGroupStatus, type GroupStatus, type RuleStatus } from './status';
+
+const parseCache = new Map<string, promql.Expr>();
+function parse(expr: string): promql.Expr {
+  let parsed = parseCache.get(expr);
+  if (!parsed) {
+    parsed = promql.parsePromQL(expr);
+    if (parseCache.size > 10_000) parseCache.clear();
+    parseCache.set(expr, parsed);
+  }
+  return parsed;
+}
+
+export interface EvaluateResult {
+  groups: number;
+  transitions: number;
+}
+
+/**
+ * Evaluates rule groups: on their schedule (`group`), when ingest touched metrics they
+ * read (`touched`), or all of them (`sweep`, for clouds whose schedules fire per minute).
+ */
+export async function handle(input: EvaluateMessage, ctx: Context): Promise<EvaluateResult> {
+  const at = input.at ?? ctx.clock.now();
+  let targets: { tenant: string; group: StoredRuleGroup }[] = [];
+  if (input.kind === 'group') {
+    const group = await ctx.services.ruleGroups.get(input.tenant, input.namespace, input.group);
+    if (group) targets.push({ tenant: input.tenant, group });
+  } else if (input.kind === 'touched') {
+    const touched = new Set(input.metrics);
+    const groups = await ctx.services.ruleGroups.list(input.tenant);
+    targets = groups.filter((g) => readsAny(g, touched)).map((group) => ({ tenant: input.tenant, group }));
+  } else {
+    const tenants = input.tenant ? [input.tenant] : await listTenants(ctx.store);
+    for (const tenant of tenants) for (const group of await ctx.services.ruleGroups.list(tenant)) targets.push({ tenant, group });
+  }
+  let transitions = 0;
+  for (const t of targets) transitions += await evaluateGroup(t.tenant, t.group, at, input.kind !== 'touched', ctx);
+  return { groups: targets.length, transitions };
+}
+
+/** Whether a group has a rule whose selectors could match one of the metric names. */
+function readsAny(group: StoredRuleGroup, metrics: Set<string>): boolean {
+  return group.group.rules.some((rule) =>
+    promql.collectSelectors(parse(rule.expr)).some((sel) => {
+      const nameMatchers = sel.matchers.filter((m) => m.name === '__name__');
+      if (nameMatchers.length === 0) return true;
+      return [...metrics].some((name) => promql.matchesAll({ __name__: name }, nameMatchers));
+    }),
+  );
+}
+
+function ruleSpec(rule: Rule & { alert: string }, ctx: Context): AlertingRuleSpec {
+  return {
+    key: rule.alert,
+    name: rule.alert,
+    forMs: rule.for ? alertmanager.parseDuration(rule.for) : 0,
+    keepFiringForMs: rule.keep_firing_for ? alertmanager.parseDuration(rule.keep_firing_for) : 0,
+    labels: rule.labels ?? {},
+    annotations: rule.annotations ?? {},
+    externalLabels: ctx.settings.externalLabels,
+  };
+}
+
+const MAX_COMMIT_ATTEMPTS = 5;
+
+/**
+ * Evaluates every rule of one group at `at` and commits the alert transitions with one
+ * conditional write. A concurrent evaluation of the same group makes the commit fail;
+ * we then re-read and re-evaluate, so each transition is applied, and notified, once.
+ * Returns the number of transitions.
+ */
+export async function evaluateGroup(tenant: string, stored: StoredRuleGroup, at: number, scheduled: boolean, ctx: Context): Promise<number> {
+  const id = groupId(stored.namespace, stored.group.name);
+  const interval = groupIntervalMs(stored.group);
+  const source = ctx.services.series.source(tenant);
+  const started = Date.now();
+
+  for (let attempt = 1; ; attempt++) {
+    const previous = await ctx.services.alertStates.load(tenant, id);
+    const byRule = new Map<string, AlertRecord[]>();
+    for (const p of previous) byRule.set(p.record.rule, [...(byRule.get(p.record.rule) ?? []), p.record]);
+
+    const changed: AlertRecord[] = [];
+    const removed: AlertRecord[] = [];
+    const current: { rule: Rule; alerts: AlertRecord[] }[] = [];
+    const events: DomainEvent[] = [];
+    const statuses: RuleStatus[] = [];
+    let transitions = 0;
+
+    for (const rule of stored.group.rules) {
+      const ruleStarted = Date.now();
+      if (rule.alert === undefined) {
+        statuses.push(await evaluateRecordingRule(tenant, rule, at, source, ctx, ruleStarted));
+        continue;
+      }
+      const spec = ruleSpec(rule as Rule & { alert: string }, ctx);
+      const prev = byRule.get(spec.key) ?? [];
+      try {
+        const result = await promql.evaluateInstant(parse(rule.expr), at, source);
+        if (result.type !== 'vector') throw new AlertRuleError(`rule result is a ${result.type}, not a vector`);
+        const r = step(spec, prev, result.samples, at);
+        const activeCount = r.alerts.filter((a) => a.state !== 'inactive').length;
+        if (stored.group.limit && activeCount > stored.group.limit) {
+          // As Prometheus: over the limit, the rule fails and all its alerts are dropped.
+          removed.push(...prev);
+          current.push({ rule, alerts: [] });
+          statuses.push({ name: spec.name, health: 'err', lastError: `exceeded limit of ${stored.group.limit} with ${activeCount} alerts`, evaluationMs: Date.now() - ruleStarted });
+          continue;
+        }
+        changed.push(...r.changed);
+        removed.push(...prev.filter((p) => r.removed.includes(p.fingerprint)));
+        current.push({ rule, alerts: r.alerts });
+        transitions += r.transitions.length;
+        for (const t of r.transitions) {
+          events.push({
+            type: t.to === 'firing' ? 'AlertFired' : 'AlertResolved',
+            tenant,
+            time: at,
+            detail: { group: id, alertname: spec.name, fingerprint: t.alert.fingerprint, labels: t.alert.labels, annotations: t.alert.annotations },
+          });
+        }
+        statuses.push({ name: spec.name, health: 'ok', evaluationMs: Date.now() - ruleStarted });
+      } catch (err) {
+        // A failing query leaves the rule's alerts as they were, as Prometheus does.
+        if (!(err instanceof promql.PromQLError) && !(err instanceof AlertRuleError) && !(err instanceof promql.EvaluationError)) throw err;
+        current.push({ rule, alerts: prev });
+        statuses.push({ name: spec.name, health: 'err', lastError: err.message, evaluationMs: Date.now() - ruleStarted });
+      }
+    }
+
+    try {
+      await ctx.services.alertStates.commit(tenant, id, previous, changed, removed);
+    } catch (err) {
+      if (err instanceof ConditionFailedError && attempt < MAX_COMMIT_ATTEMPTS) continue;
+      throw err;
+    }
+
+    // Sent after the commit: a crash in between is repaired by the next scheduled evaluation,
+    // which re-sends every firing and recently resolved alert (notify deduplicates).
+    const toSend = current.flatMap(({ rule, alerts }) => notifiable(alerts).map((a) => postable(a, rule, at, interval, ctx)));
+    if (toSend.length > 0 && (transitions > 0 || scheduled)) {
+      await ctx.queue.send('notify', { body: { kind: 'alerts', tenant, alerts: toSend } });
+    }
+    if (events.length > 0) await ctx.events.publish(events);
+    if (scheduled) await writeGroupStatus(ctx.store, tenant, id, { lastEvaluation: at, evaluationMs: Date.now() - started, rules: statuses });
+    return transitions;
+  }
+}
+
+async function evaluateRecordingRule(
+  tenant: string,
+  rule: Rule,
+  at: number,
+  source: promql.SeriesSource,
+  ctx: Context,
+  started: number,
+): Promise<RuleStatus> {
+  const name = rule.record!;
+  try {
+    const result = await promql.evaluateInstant(parse(rule.expr), at, source);
+    const samples =
+      result.type === 'vector'
+        ? result.samples.map((s) => ({ labels: { ...s.labels, ...(rule.labels ?? {}), __name__: name }, t: at, v: s.value }))
+        : result.type === 'scalar'
+          ? [{ labels: { ...(rule.labels ?? {}), __name__: name }, t: at, v: result.value }]
+          : [];
+    if (samples.length > 0) await ctx.services.series.write(tenant, samples);
+    return { name, health: 'ok', evaluationMs: Date.now() - started };
+  } catch (err) {
+    if (!(err instanceof promql.PromQLError) && !(err instanceof promql.EvaluationError)) throw err;
+    return { name, health: 'err', lastError: err.message, evaluationMs: Date.now() - started };
+  }
+}
+
+function postable(a: AlertRecord, rule: Rule, at: number, interval: number, ctx: Context): PostableAlert {
+  return {
+    labels: a.labels,
+    annotations: a.annotations,
+    startsAt: a.firedAt ?? a.activeAt,
+    endsAt: alertEndsAt(a, at, interval),
+    generatorURL: `${ctx.settings.externalUrl}/prometheus/graph?g0.expr=${encodeURIComponent(rule.expr)}&g0.tab=1`,
+  };
+}

@@ -1,0 +1,51 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { ValidationError, type Context } from '@vigil/core';
+import { authenticate } from './auth';
+import type { ApiEnv } from './env';
+import { errorBody, handleError, HttpError } from './errors';
+import { metricsRoutes } from './routes/metrics';
+import { rulerRoutes } from './routes/ruler';
+import { prometheusRoutes } from './routes/prometheus';
+import { alertmanagerConfigRoutes } from './routes/alertmanager-config';
+
+export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+export interface ApiOptions {
+  maxBodyBytes?: number;
+  /** Called when a tenant's rule groups change (the local scheduler re-reads them). */
+  onRulesChanged?: (tenant: string) => void;
+}
+
+/**
+ * The whole HTTP API as one web-standard app: `app.fetch(Request) → Response`. Each
+ * adapter (local server, API Gateway, Cloud Functions, Azure HTTP) only translates to it.
+ */
+export function createApi(ctx: Context, options: ApiOptions = {}) {
+  const app = new Hono<ApiEnv>();
+  const maxSize = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+
+  app.onError((err, c) => handleError(err, c, ctx.logger));
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  app.get('/healthz', (c) => c.text('ok'));
+
+  app.use('*', authenticate(ctx));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize,
+      onError: () => {
+        throw new ValidationError([{ path: '', message: `request body exceeds ${maxSize} bytes` }], 413);
+      },
+    }),
+  );
+
+  app.route('/', metricsRoutes(ctx));
+  app.route('/', rulerRoutes(ctx, options.onRulesChanged ?? (() => {})));
+  app.route('/', prometheusRoutes(ctx));
+  app.route('/', alertmanagerConfigRoutes(ctx));
+  return app;
+}
+
+export { HttpError };

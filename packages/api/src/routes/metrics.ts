@@ -1,0 +1,18 @@
+import { Hono } from 'hono';
+import { jsonBatchSchema, parseWith, samplesFromJsonBatch, type Context } from '@vigil/core';
+import { ingestSamples } from '@vigil/fn-ingest';
+import { requireScope } from '../auth';
+import { readJson } from '../body';
+import type { ApiEnv } from '../env';
+import { success } from '../errors';
+
+/** `POST /v1/metrics`: the plain JSON batch. The whole batch is validated before anything is stored. */
+export function metricsRoutes(ctx: Context) {
+  const app = new Hono<ApiEnv>();
+  app.post('/v1/metrics', requireScope('metrics:write'), async (c) => {
+    const batch = parseWith(jsonBatchSchema, await readJson(c));
+    const result = await ingestSamples(c.get('principal').tenant, samplesFromJsonBatch(batch), ctx);
+    return c.json(success(result));
+  });
+  return app;
+}

@@ -1,0 +1,5 @@
+export * from './config';
+export * from './matchers';
+export * from './dispatch';
+export * from './notify';
+export * from './store';

@@ -1,0 +1,2 @@
+export * from './webhook';
+export * as webhook from './webhook';

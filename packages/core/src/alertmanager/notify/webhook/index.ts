@@ -1,0 +1,3 @@
+export * from './payload';
+export * from './send';
+export { formatGoTime, GO_ZERO_TIME } from './time';

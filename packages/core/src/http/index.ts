@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './ssrf';
+export * from './client';
+export * from './retry';

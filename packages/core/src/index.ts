@@ -1,0 +1,15 @@
+export * from './ports';
+export * from './errors';
+export * from './model';
+export * from './yaml';
+export * from './template';
+export * from './tsdb/chunk';
+export * from './tsdb/series-store';
+export * from './rules';
+export * from './alerting';
+export * from './auth';
+export * from './context';
+export * as promql from './promql';
+export * as alertmanager from './alertmanager';
+export * as http from './http';
+export * from './batch';
