@@ -110,16 +110,16 @@ function hasTokens(text: string): boolean {
   return false;
 }
 
-/** Index of the closing quote of the string starting at `start`, or where the string breaks off. */
+/** Index of the closing quote of the string starting at `start`, or -1 if it is unterminated. */
 function skipQuoted(text: string, start: number): number {
   const q = text[start];
   for (let i = start + 1; i < text.length; i++) {
     const c = text[i];
     if (c === '\\' && q !== '`') i++;
     else if (c === q) return i;
-    else if (c === '\n' && q !== '`') return i - 1;
+    else if (c === '\n' && q !== '`') return -1;
   }
-  return text.length;
+  return -1;
 }
 
 /**
@@ -132,7 +132,9 @@ function prescan(text: string): void {
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (c === '"' || c === "'" || c === '`') {
-      i = skipQuoted(text, i);
+      const end = skipQuoted(text, i);
+      if (end < 0) throw new PromQLError('unterminated quoted string', text, i);
+      i = end;
     } else if (c === '#') {
       const nl = text.indexOf('\n', i);
       if (nl < 0) return;
@@ -242,7 +244,10 @@ function describeToken(text: string, at: number): string {
     while (end < text.length && /[0-9A-Za-z_.]/.test(text[end]!)) end++;
     return `number ${clip(text.slice(at, end))}`;
   }
-  if (c === '"' || c === "'" || c === '`') return `string ${clip(text.slice(at, skipQuoted(text, at) + 1))}`;
+  if (c === '"' || c === "'" || c === '`') {
+    const end = skipQuoted(text, at);
+    return `string ${clip(text.slice(at, end < 0 ? text.length : end + 1))}`;
+  }
   const two = text.slice(at, at + 2);
   return JSON.stringify(TWO_CHAR_OPS.has(two) ? two : c);
 }

@@ -17,9 +17,14 @@ export interface SendOptions {
   timeoutMs?: number;
 }
 
-/** The Authorization header http_config asks for; throws for what we cannot do safely. */
+/** The Authorization header http_config asks for; throws for settings we cannot honour safely. */
 export function authorizationHeader(cfg: HttpConfig | undefined): string | undefined {
   if (!cfg) return undefined;
+  if (cfg.proxy_url || cfg.proxy_from_environment) {
+    // Sending direct when a proxy was asked for would surprise the operator; the proxy is one
+    // more outbound URL to guard, so refuse until it is supported.
+    throw new OutboundRefusedError('http_config proxy settings are not supported for webhooks');
+  }
   if (cfg.oauth2) {
     // A token endpoint is one more outbound URL to guard; not supported yet, so refuse plainly.
     throw new OutboundRefusedError('http_config.oauth2 is not supported for webhooks');

@@ -177,11 +177,13 @@ ${extra}`).receivers[0]!.webhook_configs![0]!;
     expect(result).toMatchObject({ ok: false, attempts: 1, retryable: false, reason: 'HTTP 400: ok' });
   });
 
-  it('refuses oauth2 rather than sending without it', async () => {
+  it('refuses oauth2 and proxies rather than sending without them', async () => {
     const http = createHttpClient({ policy: OutboundPolicy.fromEnv('127.0.0.1/32') });
     const cfg = config(server.url, `        http_config:\n          oauth2: { client_id: c, client_secret: s, token_url: 'https://auth.example/token' }\n`);
     const payload = buildWebhookPayload({ receiver: 'hooks', groupKey: 'k', groupLabels: {}, alerts: [firing], now: NOW });
     expect(await sendWebhook(http, cfg, payload, retry())).toMatchObject({ ok: false, attempts: 0, retryable: false });
+    const proxied = config(server.url, `        http_config:\n          proxy_url: 'http://proxy.example:3128'\n`);
+    expect(await sendWebhook(http, proxied, payload, retry())).toMatchObject({ ok: false, attempts: 0, retryable: false });
     expect(server.requests).toHaveLength(0);
   });
 });
