@@ -1,6 +1,6 @@
 import type { Context as HonoContext } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ValidationError, type Issue, type Logger } from '@vigil/core';
+import { promql, ValidationError, type Issue, type Logger } from '@vigil/core';
 
 /** Errors in Prometheus's API shape, with every issue listed with its field path. */
 export function errorBody(errorType: string, error: string, issues?: Issue[]) {
@@ -24,6 +24,8 @@ export function handleError(err: unknown, c: HonoContext, logger: Logger) {
     return c.json(errorBody(err.status === 413 ? 'too_large' : 'bad_data', err.message, err.issues), err.status as ContentfulStatusCode);
   }
   if (err instanceof HttpError) return c.json(errorBody(err.errorType, err.message), err.status);
+  // A query that parses but cannot be evaluated (e.g. many-to-many matching): Prometheus answers 422.
+  if (err instanceof promql.EvaluationError) return c.json(errorBody('execution', err.message), 422);
   logger.error('request failed', { method: c.req.method, path: c.req.path, error: err instanceof Error ? err.message : String(err) });
   return c.json(errorBody('internal', 'internal error'), 500);
 }
