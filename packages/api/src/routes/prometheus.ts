@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { alertmanager, groupIntervalMs, promql, ValidationError, type Context, type AlertRecord, formatGoFloat } from '@vigil/core';
+import { alertmanager, groupIntervalMs, promql, ValidationError, type Context, type AlertRecord, formatGoFloat, sortedEntries } from '@vigil/core';
 import { groupId, readGroupStatus } from '@vigil/fn-evaluate';
 import { requireScope } from '../auth';
 import type { ApiEnv } from '../env';
@@ -7,10 +7,13 @@ import { success } from '../errors';
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
+/** Label sets print sorted by name, as Prometheus does. */
+const sorted = (labels: Record<string, string>) => Object.fromEntries(sortedEntries(labels));
+
 function apiAlert(a: AlertRecord) {
   return {
-    labels: a.labels,
-    annotations: a.annotations,
+    labels: sorted(a.labels),
+    annotations: sorted(a.annotations),
     state: a.state,
     activeAt: iso(a.activeAt),
     ...(a.keepFiringSince !== undefined ? { keepFiringSince: iso(a.keepFiringSince) } : {}),
