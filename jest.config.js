@@ -4,7 +4,7 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.(t|j|mj)sx?$': swc },
   transformIgnorePatterns: ['/node_modules/(?!(@middy|@prometheus-io|@lezer)/)'],
-  testMatch: ['<rootDir>/{packages,events,functions,adapters,test}/**/*.test.ts'],
+  testMatch: ['<rootDir>/{packages,events,functions,adapters,cdk,test}/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testTimeout: 30000,

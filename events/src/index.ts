@@ -7,12 +7,22 @@ import { jsonSampleSchema, TENANT_ID_RE } from '@vigil/core';
  */
 export const tenantSchema = z.string().regex(TENANT_ID_RE, 'invalid tenant ID');
 
-/** ingest queue: a JSON batch pushed by a producer, or re-queued by the HTTP path. */
-export const ingestMessageSchema = z.object({
-  kind: z.literal('samples'),
-  tenant: tenantSchema,
-  samples: z.array(jsonSampleSchema).min(1).max(100_000),
-});
+/**
+ * ingest queue: a JSON batch pushed by a producer, or re-queued by the HTTP path; or a
+ * Prometheus remote-write 1.0 body (snappy-compressed protobuf WriteRequest) in base64.
+ */
+export const ingestMessageSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('samples'),
+    tenant: tenantSchema,
+    samples: z.array(jsonSampleSchema).min(1).max(100_000),
+  }),
+  z.object({
+    kind: z.literal('remote_write'),
+    tenant: tenantSchema,
+    payload: z.base64('must be base64 (a snappy-compressed protobuf WriteRequest)').min(1).max(16 * 1024 * 1024),
+  }),
+]);
 export type IngestMessage = z.output<typeof ingestMessageSchema>;
 
 /** evaluate queue: one rule group on its schedule, the groups reading touched metrics, or everything. */

@@ -1,5 +1,7 @@
 import {
   alertEndsAt,
+  alertRuleKeys,
+  alertsSeriesSamples,
   AlertRuleError,
   ConditionFailedError,
   groupIntervalMs,
@@ -70,9 +72,9 @@ function readsAny(group: StoredRuleGroup, metrics: Set<string>): boolean {
   );
 }
 
-function ruleSpec(rule: Rule & { alert: string }, ctx: Context): AlertingRuleSpec {
+function ruleSpec(rule: Rule & { alert: string }, key: string, ctx: Context): AlertingRuleSpec {
   return {
-    key: rule.alert,
+    key,
     name: rule.alert,
     forMs: rule.for ? alertmanager.parseDuration(rule.for) : 0,
     keepFiringForMs: rule.keep_firing_for ? alertmanager.parseDuration(rule.keep_firing_for) : 0,
@@ -95,6 +97,9 @@ export async function evaluateGroup(tenant: string, stored: StoredRuleGroup, at:
   const interval = groupIntervalMs(stored.group);
   const source = ctx.services.series.source(tenant);
   const started = Date.now();
+  // After a conflict part of a large change may already be committed, and its transitions
+  // would not show again: the retry then sends every notifiable alert (notify deduplicates).
+  let resend = false;
 
   for (let attempt = 1; ; attempt++) {
     const previous = await ctx.services.alertStates.load(tenant, id);
@@ -108,13 +113,14 @@ export async function evaluateGroup(tenant: string, stored: StoredRuleGroup, at:
     const statuses: RuleStatus[] = [];
     let transitions = 0;
 
-    for (const rule of stored.group.rules) {
+    const keys = alertRuleKeys(stored.group);
+    for (const [index, rule] of stored.group.rules.entries()) {
       const ruleStarted = Date.now();
       if (rule.alert === undefined) {
         statuses.push(await evaluateRecordingRule(tenant, rule, at, source, ctx, ruleStarted));
         continue;
       }
-      const spec = ruleSpec(rule as Rule & { alert: string }, ctx);
+      const spec = ruleSpec(rule as Rule & { alert: string }, keys[index] ?? rule.alert, ctx);
       const prev = byRule.get(spec.key) ?? [];
       try {
         const result = await promql.evaluateInstant(parse(rule.expr), at, source);
@@ -152,14 +158,25 @@ export async function evaluateGroup(tenant: string, stored: StoredRuleGroup, at:
     try {
       await ctx.services.alertStates.commit(tenant, id, previous, changed, removed);
     } catch (err) {
-      if (err instanceof ConditionFailedError && attempt < MAX_COMMIT_ATTEMPTS) continue;
+      if (err instanceof ConditionFailedError && attempt < MAX_COMMIT_ATTEMPTS) {
+        resend = true;
+        continue;
+      }
       throw err;
     }
+
+    // The ALERTS series, as Prometheus writes it, so rules and queries can read alert state.
+    const alertSamples = alertsSeriesSamples(
+      previous.map((p) => p.record),
+      current.flatMap((c) => c.alerts),
+      at,
+    );
+    if (alertSamples.length > 0) await ctx.services.series.write(tenant, alertSamples);
 
     // Sent after the commit: a crash in between is repaired by the next scheduled evaluation,
     // which re-sends every firing and recently resolved alert (notify deduplicates).
     const toSend = current.flatMap(({ rule, alerts }) => notifiable(alerts).map((a) => postable(a, rule, at, interval, ctx)));
-    if (toSend.length > 0 && (transitions > 0 || scheduled)) {
+    if (toSend.length > 0 && (transitions > 0 || scheduled || resend)) {
       await ctx.queue.send('notify', { body: { kind: 'alerts', tenant, alerts: toSend } });
     }
     if (events.length > 0) await ctx.events.publish(events);

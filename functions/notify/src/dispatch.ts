@@ -26,31 +26,55 @@ function merge(current: NotifyAlert | undefined, incoming: NotifyAlert, now: num
   return next;
 }
 
+const hasFlushed = (g: AggregationGroup) => g.claimedDue !== undefined || g.lastFlushedDue !== undefined;
+
 export async function dispatchAlerts(tenant: string, alerts: PostableAlert[], ctx: Context): Promise<void> {
   const config = await ctx.services.alertmanagerConfigs.load(tenant);
   if (!config) {
     ctx.logger.debug('no Alertmanager configuration: alerts are kept but not routed', { tenant, alerts: alerts.length });
   }
-  const now = ctx.clock.now();
   const tree = config ? routeTree(config) : undefined;
 
   for (const a of alerts) {
+    // Read per alert: a group's timer starts when the group is created, not when the batch began.
+    const now = ctx.clock.now();
     const fp = fingerprint(a.labels);
     const incoming: NotifyAlert = { fingerprint: fp, ...a, updatedAt: now };
-    await casUpdate<NotifyAlert>(ctx.store, notifyKeys.alerts(tenant), fp, (cur) => merge(cur, incoming, now), (n) => Math.max(n.endsAt, now) + ALERT_RETENTION_AFTER_END_MS);
+    let changed = false;
+    await casUpdate<NotifyAlert>(
+      ctx.store,
+      notifyKeys.alerts(tenant),
+      fp,
+      (cur) => {
+        const next = merge(cur, incoming, now);
+        changed = next !== undefined;
+        return next;
+      },
+      (n) => Math.max(n.endsAt, now) + ALERT_RETENTION_AFTER_END_MS,
+    );
     if (!tree || !config) continue;
+    const resolved = a.endsAt <= now;
+    // Alertmanager puts resolved alerts into their groups too (a group whose log still holds
+    // them as firing then reports the resolution); an unchanged resend of a resolved alert,
+    // as Prometheus sends for 15 minutes, has nothing new to say and is not routed again.
+    if (resolved && !changed) continue;
 
     for (const match of alertmanager.matchRoutes(tree, a.labels)) {
       const labels = alertmanager.groupLabels(match, a.labels);
       const key = alertmanager.groupKey(match.routeKey, labels);
       const id = aggregationGroupId(match.receiver, key);
-      let created: AggregationGroup | undefined;
-      await casUpdate<AggregationGroup>(ctx.store, notifyKeys.groups(tenant), id, (group) => {
-        created = undefined;
-        // A resolved alert the group does not hold was already reported (or never fired there).
-        if (a.endsAt <= now) return undefined;
-        if (group) return group.fingerprints.includes(fp) ? undefined : { ...group, fingerprints: [...group.fingerprints, fp] };
-        created = {
+      // Alertmanager flushes a group that has not flushed yet at once when an alert's
+      // group_wait, counted from its start, is already over.
+      const waitOver = a.startsAt + match.groupWait < now;
+      const group = await casUpdate<AggregationGroup>(ctx.store, notifyKeys.groups(tenant), id, (group) => {
+        if (group) {
+          const early = waitOver && !hasFlushed(group) && group.nextFlushAt > now;
+          if (group.fingerprints.includes(fp) && !early) return undefined;
+          const fingerprints = group.fingerprints.includes(fp) ? group.fingerprints : [...group.fingerprints, fp];
+          const { emptySince: _, ...rest } = group;
+          return { ...rest, fingerprints, nextFlushAt: early ? now : group.nextFlushAt };
+        }
+        return {
           groupKey: key,
           receiver: match.receiver,
           routeId: match.routeId,
@@ -60,11 +84,13 @@ export async function dispatchAlerts(tenant: string, alerts: PostableAlert[], ct
           groupIntervalMs: match.groupInterval,
           repeatIntervalMs: match.repeatInterval,
           createdAt: now,
-          nextFlushAt: now + match.groupWait,
+          nextFlushAt: waitOver ? now : now + match.groupWait,
         };
-        return created;
       });
-      if (created) await enqueueFlush(ctx, tenant, id, created.nextFlushAt);
+      // Until its first flush claims it, a group's timer is the message sent here; sending it
+      // again on every update (deduplicated by due time) repairs a crash between the write
+      // above and the send. After that, each flush schedules the next.
+      if (group && !hasFlushed(group)) await enqueueFlush(ctx, tenant, id, group.nextFlushAt);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { alertmanager, ConditionFailedError, type Context } from '@vigil/core';
-import { enqueueFlush } from './shared';
+import { compileConfig, enqueueFlush } from './shared';
+import { Muter } from './muting';
 import { integrationsOf, type Integration } from './integrations';
 
 type NotifyAlert = alertmanager.NotifyAlert;
@@ -9,6 +10,13 @@ const { notifyKeys } = alertmanager;
 
 /** A flush message may arrive this much before its due time and still count (queue delays are whole seconds). */
 const EARLY_TOLERANCE_MS = 1_000;
+
+/**
+ * Alertmanager removes empty aggregation groups in a sweep every 30 s; until then an alert
+ * that fires again joins the old group and waits for its next group_interval tick rather
+ * than a fresh group_wait. An empty group here lives as long, then its next flush ends it.
+ */
+export const EMPTY_GROUP_LINGER_MS = 30_000;
 
 const isSubset = (a: string[], b: Set<string>) => a.every((x) => b.has(x));
 
@@ -43,7 +51,10 @@ export async function flushGroup(tenant: string, groupId: string, due: number, c
       await enqueueFlush(ctx, tenant, groupId, due); // longer than one queue delay: hop again
       return;
     }
-    const claimed: AggregationGroup = { ...group, claimedDue: due, nextFlushAt: now + group.groupIntervalMs };
+    // On time, the next tick keeps the cadence from the due time (queue latency does not add
+    // up tick after tick); late, it counts from now, as Alertmanager's timer does after a flush.
+    const base = now - due <= EARLY_TOLERANCE_MS ? due : now;
+    const claimed: AggregationGroup = { ...group, claimedDue: due, nextFlushAt: base + group.groupIntervalMs };
     try {
       await ctx.store.put(notifyKeys.groups(tenant), groupId, claimed as never, { ifVersion: item.version });
     } catch (err) {
@@ -52,6 +63,11 @@ export async function flushGroup(tenant: string, groupId: string, due: number, c
     }
     group = claimed;
     await enqueueFlush(ctx, tenant, groupId, claimed.nextFlushAt);
+  }
+
+  if (group.fingerprints.length === 0) {
+    if (now - (group.emptySince ?? now) >= EMPTY_GROUP_LINGER_MS) await deleteIfEmpty(ctx, tenant, groupId);
+    return;
   }
 
   const alerts = (await Promise.all(group.fingerprints.map((fp) => ctx.store.get<NotifyAlert>(notifyKeys.alerts(tenant), fp))))
@@ -63,31 +79,44 @@ export async function flushGroup(tenant: string, groupId: string, due: number, c
   }
 
   const config = await ctx.services.alertmanagerConfigs.load(tenant);
+  const compiled = config ? compileConfig(config) : undefined;
   const receiver = config?.receivers.find((r) => r.name === group.receiver);
-  const firing = alerts.filter((a) => a.endsAt > now);
-  const resolved = alerts.filter((a) => a.endsAt <= now);
+  const route = compiled?.routesById.get(group.routeId);
+
+  // Alertmanager's pipeline: inhibition, then the route's active/mute time intervals, then
+  // silences. Whatever is held back is left out of the notification and of the notification
+  // log; when nothing is left nothing is sent and the log stays as it was, so the alerts are
+  // notified as news once the muting ends. Resolved alerts are muted the same way (a silenced
+  // alert that resolves sends no resolved notification, as in Alertmanager).
+  const timeMuted = compiled !== undefined && route !== undefined && alertmanager.routeMutedAt(compiled.timeIntervals, route.opts, now);
+  const unmuted = timeMuted ? [] : (await Muter.load(ctx, tenant, compiled, now, { targets: alerts })).unmuted(alerts);
+
+  const firing = unmuted.filter((a) => a.endsAt > now);
+  const resolved = unmuted.filter((a) => a.endsAt <= now);
   const firingFps = firing.map((a) => a.fingerprint).sort();
   const resolvedFps = resolved.map((a) => a.fingerprint).sort();
 
-  for (const integration of receiver ? integrationsOf(receiver) : []) {
+  for (const integration of receiver && unmuted.length > 0 ? integrationsOf(receiver) : []) {
     const logKey = `${groupId}#${integration.name}#${integration.index}`;
     const entry = (await ctx.store.get<LogEntry>(notifyKeys.log(tenant), logKey))?.value;
     if (!needsUpdate(entry, firingFps, resolvedFps, integration.sendResolved, group.repeatIntervalMs, now)) continue;
-    const toSend = integration.sendResolved ? alerts : firing;
-    if (toSend.length > 0) await send(integration, group, toSend, now, ctx);
+    const toSend = integration.sendResolved ? unmuted : firing;
+    if (toSend.length > 0) await send(integration, group, toSend, now, ctx, tenant);
     await ctx.store.put(notifyKeys.log(tenant), logKey, { firing: firingFps, resolved: resolvedFps, sentAt: now }, {
       expiresAt: now + group.repeatIntervalMs + 24 * 3_600_000,
     });
   }
 
-  // Resolved alerts have been reported: they leave the group, and a group left empty ends
-  // (a new alert then opens a new group and waits group_wait again, as in Alertmanager).
-  await retireResolved(ctx, tenant, groupId, due, new Set(resolvedFps));
-  ctx.logger.debug('flushed', { tenant, groupKey: group.groupKey, firing: firing.length, resolved: resolved.length });
+  // Resolved alerts have been reported: they leave the group (an emptied group lingers, see
+  // EMPTY_GROUP_LINGER_MS). Muted ones too: Alertmanager drops resolved alerts from the group
+  // after every flush that did not fail, whether or not they were notified.
+  const allResolved = alerts.filter((a) => a.endsAt <= now).map((a) => a.fingerprint);
+  await retireResolved(ctx, tenant, groupId, due, new Set(allResolved));
+  ctx.logger.debug('flushed', { tenant, groupKey: group.groupKey, firing: firing.length, resolved: resolved.length, muted: alerts.length - unmuted.length });
 }
 
-async function send(integration: Integration, group: AggregationGroup, alerts: NotifyAlert[], now: number, ctx: Context): Promise<void> {
-  const result = await integration.send({ group, alerts, now, ctx });
+async function send(integration: Integration, group: AggregationGroup, alerts: NotifyAlert[], now: number, ctx: Context, tenant: string): Promise<void> {
+  const result = await integration.send({ group, alerts, now, ctx, tenant });
   ctx.logger.info('notification sent', { receiver: group.receiver, integration: integration.name, groupKey: group.groupKey, alerts: alerts.length, attempts: result.attempts });
 }
 
@@ -98,11 +127,24 @@ async function retireResolved(ctx: Context, tenant: string, groupId: string, due
     if (!item) return;
     const fingerprints = item.value.fingerprints.filter((fp) => !reported.has(fp));
     try {
-      if (fingerprints.length === 0) await ctx.store.delete(pk, groupId, { ifVersion: item.version });
-      else await ctx.store.put(pk, groupId, { ...item.value, fingerprints, lastFlushedDue: Math.max(due, item.value.lastFlushedDue ?? 0) } as never, { ifVersion: item.version });
+      const emptySince = fingerprints.length === 0 ? (item.value.emptySince ?? ctx.clock.now()) : undefined;
+      const next: AggregationGroup = { ...item.value, fingerprints, lastFlushedDue: Math.max(due, item.value.lastFlushedDue ?? 0) };
+      if (emptySince !== undefined) next.emptySince = emptySince;
+      else delete next.emptySince;
+      await ctx.store.put(pk, groupId, next as never, { ifVersion: item.version });
       return;
     } catch (err) {
       if (!(err instanceof ConditionFailedError) || attempt >= 10) throw err;
     }
+  }
+}
+
+async function deleteIfEmpty(ctx: Context, tenant: string, groupId: string): Promise<void> {
+  const item = await ctx.store.get<AggregationGroup>(notifyKeys.groups(tenant), groupId);
+  if (!item || item.value.fingerprints.length > 0) return;
+  try {
+    await ctx.store.delete(notifyKeys.groups(tenant), groupId, { ifVersion: item.version });
+  } catch (err) {
+    if (!(err instanceof ConditionFailedError)) throw err; // an alert joined meanwhile: the group lives on
   }
 }

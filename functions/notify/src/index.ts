@@ -5,6 +5,8 @@ import { flushGroup } from './flush';
 
 export { dispatchAlerts } from './dispatch';
 export { flushGroup } from './flush';
+export { compileConfig, type CompiledConfig } from './shared';
+export { Muter, type MuteStatus } from './muting';
 
 /**
  * notify: `alerts` messages update the alert store and aggregation groups; `flush`

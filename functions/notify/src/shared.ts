@@ -3,11 +3,35 @@ import { alertmanager, type Context } from '@vigil/core';
 /** SQS caps message delays at 15 minutes; longer waits hop through several messages. */
 export const MAX_QUEUE_DELAY_S = 900;
 
-const trees = new WeakMap<alertmanager.AlertmanagerConfig, alertmanager.Route>();
+/** What a configuration compiles to once per warm instance: the route tree, inhibit rules and time intervals. */
+export interface CompiledConfig {
+  tree: alertmanager.Route;
+  routesById: Map<string, alertmanager.Route>;
+  inhibitRules: alertmanager.InhibitRule[];
+  timeIntervals: alertmanager.TimeIntervalSet;
+}
+
+const compiled = new WeakMap<alertmanager.AlertmanagerConfig, CompiledConfig>();
+
+export function compileConfig(config: alertmanager.AlertmanagerConfig): CompiledConfig {
+  let c = compiled.get(config);
+  if (!c) {
+    const tree = alertmanager.buildRouteTree(config.route);
+    const routesById = new Map<string, alertmanager.Route>();
+    alertmanager.walkRouteTree(tree, (r) => routesById.set(r.id, r));
+    c = {
+      tree,
+      routesById,
+      inhibitRules: alertmanager.compileInhibitRules(config.inhibit_rules),
+      timeIntervals: alertmanager.compileTimeIntervals(config.time_intervals, config.mute_time_intervals),
+    };
+    compiled.set(config, c);
+  }
+  return c;
+}
+
 export function routeTree(config: alertmanager.AlertmanagerConfig): alertmanager.Route {
-  let tree = trees.get(config);
-  if (!tree) trees.set(config, (tree = alertmanager.buildRouteTree(config.route)));
-  return tree;
+  return compileConfig(config).tree;
 }
 
 export async function enqueueFlush(ctx: Context, tenant: string, groupId: string, due: number): Promise<void> {

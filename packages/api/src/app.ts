@@ -5,9 +5,13 @@ import { authenticate } from './auth';
 import type { ApiEnv } from './env';
 import { errorBody, handleError, HttpError } from './errors';
 import { metricsRoutes } from './routes/metrics';
+import { remoteWriteRoutes } from './routes/ingest-remote-write';
+import { otlpRoutes } from './routes/ingest-otlp';
+import { metadataRoutes } from './routes/ingest-metadata';
 import { rulerRoutes } from './routes/ruler';
 import { prometheusRoutes } from './routes/prometheus';
 import { alertmanagerConfigRoutes } from './routes/alertmanager-config';
+import { ALERTMANAGER_API_BASE, alertmanagerApiRoutes } from './routes/alertmanager';
 
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
 
@@ -42,9 +46,13 @@ export function createApi(ctx: Context, options: ApiOptions = {}) {
   );
 
   app.route('/', metricsRoutes(ctx));
+  app.route('/', remoteWriteRoutes(ctx));
+  app.route('/', otlpRoutes(ctx));
+  app.route('/', metadataRoutes(ctx));
   app.route('/', rulerRoutes(ctx, options.onRulesChanged ?? (() => {})));
   app.route('/', prometheusRoutes(ctx));
   app.route('/', alertmanagerConfigRoutes(ctx));
+  app.route(ALERTMANAGER_API_BASE, alertmanagerApiRoutes(ctx));
   return app;
 }
 

@@ -13,3 +13,6 @@ export * as promql from './promql';
 export * as alertmanager from './alertmanager';
 export * as http from './http';
 export * from './batch';
+export * from './ingest';
+export * from './limits';
+export * from './metrics';

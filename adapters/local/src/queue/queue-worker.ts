@@ -4,7 +4,8 @@ import type { SqliteQueue } from './sqlite-queue';
 
 /** Which messages of a batch failed, like SQS's batchItemFailures; the rest are acked. */
 export interface BatchResult {
-  failed: { id: string; error: string }[];
+  /** `retryable: false` sends the message to the dead-letter table at once, with its error. */
+  failed: { id: string; error: string; retryable?: boolean }[];
 }
 
 export type BatchHandler = (messages: DeliveredMessage[]) => Promise<BatchResult>;
@@ -153,11 +154,13 @@ export class QueueWorker {
     if (messages.length === 0) return 0;
 
     const failed = new Map<string, string>();
+    const permanent = new Set<string>();
     try {
       const result = (await this.handler(messages)) as BatchResult | undefined;
       const ids = new Set(messages.map((m) => m.id));
       for (const failure of result?.failed ?? []) {
         if (ids.has(failure.id)) failed.set(failure.id, String(failure.error));
+        if (ids.has(failure.id) && failure.retryable === false) permanent.add(failure.id);
       }
     } catch (err) {
       const error = errorText(err);
@@ -171,7 +174,7 @@ export class QueueWorker {
           await this.queue.ack(message.id);
         } else {
           const delayMs = fullJitterBackoff(message.attempt, this.random, this.backoffBaseMs, this.backoffCapMs);
-          await this.queue.nack(message.id, delayMs, error);
+          await this.queue.nack(message.id, delayMs, error, { final: permanent.has(message.id) });
           this.logger.warn('queue message failed', { queue: this.name, id: message.id, attempt: message.attempt, delayMs, error });
         }
       } catch (err) {

@@ -83,7 +83,7 @@ export class SqliteQueue implements Queue {
   };
   private readonly sendTx: (queue: QueueName, messages: PreparedMessage[], now: number) => number;
   private readonly receiveTx: (queue: QueueName, max: number, visibilityTimeoutMs: number, now: number) => MessageRow[];
-  private readonly nackTx: (id: string, delayMs: number, error: string, now: number) => void;
+  private readonly nackTx: (id: string, delayMs: number, error: string, now: number, final: boolean) => void;
   private readonly reapTx: (queue: QueueName, now: number) => void;
   private readonly redriveTx: (queue: QueueName, now: number) => number;
 
@@ -226,16 +226,16 @@ export class SqliteQueue implements Queue {
         return rows;
       }).immediate as (queue: QueueName, max: number, visibilityTimeoutMs: number, now: number) => MessageRow[];
 
-      this.nackTx = this.db.transaction((id: string, delayMs: number, error: string, now: number) => {
+      this.nackTx = this.db.transaction((id: string, delayMs: number, error: string, now: number, final: boolean) => {
         const row = this.stmts.attempts.get({ id });
         if (!row) return;
-        if (row.attempts >= this.maxReceives) {
+        if (final || row.attempts >= this.maxReceives) {
           this.stmts.toDead.run({ id, now, error });
           this.stmts.deleteById.run({ id });
         } else {
           this.stmts.retry.run({ id, visibleAt: now + delayMs, error });
         }
-      }).immediate as (id: string, delayMs: number, error: string, now: number) => void;
+      }).immediate as (id: string, delayMs: number, error: string, now: number, final: boolean) => void;
 
       this.redriveTx = this.db.transaction((queue: QueueName, now: number) => {
         const { changes } = this.stmts.redriveInsert.run({ queue, now });
@@ -280,11 +280,12 @@ export class SqliteQueue implements Queue {
 
   /**
    * Gives a message back after a failed attempt: visible again after `delayMs`, or into the
-   * dead-letter table once it has used up its receives.
+   * dead-letter table once it has used up its receives — or at once when `final` (the handler
+   * knows retrying cannot help).
    */
-  async nack(id: string, delayMs: number, error: string): Promise<void> {
+  async nack(id: string, delayMs: number, error: string, options: { final?: boolean } = {}): Promise<void> {
     checkMs('delayMs', delayMs);
-    this.nackTx(id, Math.round(delayMs), String(error).slice(0, MAX_ERROR_CHARS), this.clock.now());
+    this.nackTx(id, Math.round(delayMs), String(error).slice(0, MAX_ERROR_CHARS), this.clock.now(), options.final === true);
   }
 
   async deadLetters(queue: QueueName): Promise<DeadLetter[]> {

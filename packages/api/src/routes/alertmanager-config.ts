@@ -29,6 +29,7 @@ export function alertmanagerConfigRoutes(ctx: Context) {
       if (!(err instanceof ValidationError)) throw err;
       throw new ValidationError(err.issues.map((i) => ({ path: i.path ? `alertmanager_config.${i.path}` : 'alertmanager_config', message: i.message })));
     }
+    alertmanager.template.validateTemplateFiles(body.template_files);
     await repo.put(c.get('principal').tenant, { config: body.alertmanager_config, templateFiles: body.template_files, updatedAt: ctx.clock.now() });
     return c.body(null, 201);
   });

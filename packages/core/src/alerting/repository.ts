@@ -7,6 +7,9 @@ export interface StoredAlert {
   version: number;
 }
 
+/** TransactWriteItems' limit, which every StateStore enforces. */
+export const MAX_TRANSACTION_OPS = 100;
+
 const pk = (tenant: string, groupId: string) => `al#${tenant}#${groupId}`;
 const sk = (rule: string, fp: string) => `${rule}#${fp}`;
 
@@ -23,7 +26,12 @@ export class AlertStateRepository {
     return items.map((i) => ({ record: i.value, version: i.version }));
   }
 
-  /** Applies changes atomically; throws ConditionFailedError when another writer got there first. */
+  /**
+   * Applies changes with conditional writes; throws ConditionFailedError when another writer
+   * got there first. Each transaction holds at most MAX_TRANSACTION_OPS writes (DynamoDB's
+   * limit): a larger change commits in several, and a conflict in a later one leaves the
+   * earlier ones applied — the caller re-reads and re-evaluates, so nothing is applied twice.
+   */
   async commit(tenant: string, groupId: string, previous: StoredAlert[], changed: AlertRecord[], removed: AlertRecord[]): Promise<void> {
     const versions = new Map(previous.map((p) => [sk(p.record.rule, p.record.fingerprint), p.version]));
     const ops: WriteOp[] = [];
@@ -43,7 +51,7 @@ export class AlertStateRepository {
       const key = sk(a.rule, a.fingerprint);
       ops.push({ type: 'delete', pk: pk(tenant, groupId), sk: key, ifVersion: versions.get(key) });
     }
-    if (ops.length > 0) await this.store.transact(ops);
+    for (let i = 0; i < ops.length; i += MAX_TRANSACTION_OPS) await this.store.transact(ops.slice(i, i + MAX_TRANSACTION_OPS));
   }
 
   /** Removes every alert of a group (the group was deleted). */

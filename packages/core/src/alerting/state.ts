@@ -35,6 +35,8 @@ export interface AlertingRuleSpec {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   externalLabels?: Record<string, string>;
+  /** `$externalURL` in templates. */
+  externalURL?: string;
 }
 
 export interface ResultSample {
@@ -58,7 +60,8 @@ export class AlertRuleError extends Error {}
 /** Builds the alert's labels and annotations from a result sample, as Prometheus does. */
 export function alertFromSample(rule: AlertingRuleSpec, sample: ResultSample): { labels: Labels; annotations: Labels } {
   const base = withoutName(sample.labels);
-  const data = { labels: base, value: sample.value, externalLabels: rule.externalLabels };
+  // Templates see the sample's own labels, `__name__` included, as in Prometheus.
+  const data = { labels: sample.labels, value: sample.value, externalLabels: rule.externalLabels, externalURL: rule.externalURL };
   const labels: Labels = { ...base };
   for (const [k, v] of Object.entries(rule.labels)) {
     const expanded = expandTemplate(v, data);

@@ -5,6 +5,8 @@ import { fromZodError } from '../errors';
 export interface BatchFailure {
   id: string;
   error: string;
+  /** False when the handler's error says retrying cannot help (e.g. a DeliveryError on a 4xx): dead-letter it now. */
+  retryable?: boolean;
 }
 
 /**
@@ -33,7 +35,8 @@ export async function processBatch<S extends z.ZodTypeAny>(
     } catch (err) {
       const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       logger.warn('message handling failed', { id: message.id, attempt: message.attempt, error });
-      failed.push({ id: message.id, error });
+      const permanent = err !== null && typeof err === 'object' && (err as { retryable?: unknown }).retryable === false;
+      failed.push(permanent ? { id: message.id, error, retryable: false } : { id: message.id, error });
     }
   }
   return { failed };

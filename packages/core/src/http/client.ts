@@ -196,5 +196,5 @@ export function createHttpClient(options: HttpClientOptions): GuardedHttpClient 
     }
   }
 
-  return { request };
+  return { request, checkDestination: (hostname) => resolveChecked(hostname.replace(/^\[|\]$/g, ''), policy, resolve) };
 }

@@ -90,7 +90,72 @@ export interface ParenExpr {
   pos: Pos;
 }
 
-export type Expr = NumberLiteral | StringLiteral | VectorSelector | BinaryExpr | UnaryExpr | ParenExpr;
+/** `selector[range]`: the samples of each series in the range before the evaluation time. */
+export interface MatrixSelector {
+  kind: 'MatrixSelector';
+  /** Carries the matchers, `offset` and `@` of the whole range selector. */
+  selector: VectorSelector;
+  rangeMs: number;
+  pos: Pos;
+}
+
+/** `expr[range:step]`: `expr` evaluated at every step-aligned instant of the range. */
+export interface SubqueryExpr {
+  kind: 'SubqueryExpr';
+  expr: Expr;
+  rangeMs: number;
+  /** Zero when omitted (`[30m:]`): the evaluation's default step is used. */
+  stepMs: number;
+  offsetMs?: number;
+  at?: AtModifier;
+  pos: Pos;
+}
+
+/** A function call such as `rate(x[5m])`; `name` is checked against the function table. */
+export interface Call {
+  kind: 'Call';
+  name: string;
+  args: Expr[];
+  pos: Pos;
+}
+
+export type AggregateOp =
+  | 'sum'
+  | 'avg'
+  | 'min'
+  | 'max'
+  | 'count'
+  | 'count_values'
+  | 'group'
+  | 'stddev'
+  | 'stdvar'
+  | 'topk'
+  | 'bottomk'
+  | 'quantile';
+
+export interface AggregateExpr {
+  kind: 'AggregateExpr';
+  op: AggregateOp;
+  expr: Expr;
+  /** The first argument of topk, bottomk, quantile and count_values. */
+  param?: Expr;
+  /** Labels of `by (...)`, or of `without (...)` when `without` is true. */
+  grouping: string[];
+  without: boolean;
+  pos: Pos;
+}
+
+export type Expr =
+  | NumberLiteral
+  | StringLiteral
+  | VectorSelector
+  | MatrixSelector
+  | SubqueryExpr
+  | Call
+  | AggregateExpr
+  | BinaryExpr
+  | UnaryExpr
+  | ParenExpr;
 
 export const COMPARISON_OPS: ReadonlySet<BinaryOp> = new Set<BinaryOp>(['==', '!=', '>', '<', '>=', '<=']);
 export const SET_OPS: ReadonlySet<BinaryOp> = new Set<BinaryOp>(['and', 'or', 'unless']);
@@ -103,6 +168,9 @@ export function isSetOp(op: BinaryOp): op is SetOp {
   return SET_OPS.has(op);
 }
 
+/** Result types of functions that do not return an instant vector. */
+const FUNCTION_TYPES: Record<string, ValueType> = { time: 'scalar', scalar: 'scalar', pi: 'scalar' };
+
 /**
  * The type an expression evaluates to: an operator yields a vector when either operand is
  * one. Walks with an explicit stack so hand-built trees of any depth are safe.
@@ -110,12 +178,31 @@ export function isSetOp(op: BinaryOp): op is SetOp {
 export function exprType(expr: Expr): ValueType {
   let top = expr;
   while (top.kind === 'ParenExpr') top = top.expr;
-  if (top.kind === 'StringLiteral') return 'string';
+  switch (top.kind) {
+    case 'StringLiteral':
+      return 'string';
+    case 'NumberLiteral':
+      return 'scalar';
+    case 'VectorSelector':
+    case 'AggregateExpr':
+      return 'vector';
+    case 'MatrixSelector':
+    case 'SubqueryExpr':
+      return 'matrix';
+    case 'Call':
+      return FUNCTION_TYPES[top.name] ?? 'vector';
+    default:
+      break;
+  }
+  // Unary and binary operators: a vector anywhere among the operands makes a vector.
   const stack: Expr[] = [top];
   while (stack.length > 0) {
     const e = stack.pop()!;
-    if (e.kind === 'VectorSelector') return 'vector';
-    stack.push(...children(e));
+    if (e.kind === 'UnaryExpr' || e.kind === 'BinaryExpr' || e.kind === 'ParenExpr') {
+      stack.push(...children(e));
+    } else if (exprType(e) === 'vector') {
+      return 'vector';
+    }
   }
   return 'scalar';
 }
@@ -127,7 +214,14 @@ export function children(expr: Expr): Expr[] {
       return [expr.lhs, expr.rhs];
     case 'UnaryExpr':
     case 'ParenExpr':
+    case 'SubqueryExpr':
       return [expr.expr];
+    case 'MatrixSelector':
+      return [expr.selector];
+    case 'Call':
+      return [...expr.args];
+    case 'AggregateExpr':
+      return expr.param ? [expr.param, expr.expr] : [expr.expr];
     default:
       return [];
   }

@@ -1,25 +1,33 @@
-import { METRIC_NAME, LABEL_NAME_RE, type Labels } from '../model/labels';
-import {
-  collectSelectors,
-  isComparisonOp,
-  type BinaryExpr,
-  type BinaryOp,
-  type Expr,
-  type Pos,
-  type VectorMatching,
-  type VectorSelector,
-} from './ast';
+import type { Labels } from '../model/labels';
+import type { AtModifier, BinaryExpr, Expr, SubqueryExpr, VectorSelector } from './ast';
+import { aggregate } from './aggregation';
+import { arithmetic, compare, setBinop, vectorBinop, vectorScalarBinop } from './binary';
 import { EvaluationError } from './errors';
-import { labelValue, matchesAll } from './matchers';
+import { FUNCTIONS } from './functions';
+import { cleanLabels, compareKeys, dropMetricName, formatLabelSet, labelsKey } from './labelset';
 import { MAX_DEPTH } from './limits';
-import { isStaleMarker, type SamplePoint, type SeriesSource } from './source';
+import { matchesAll } from './matchers';
+import { isStaleMarker, type SamplePoint, type SeriesData, type SeriesSource } from './source';
+import { assertUniqueLabelsets, type Matrix, type RangeSeries, type Sample, type Value } from './value';
+
+export { goPow } from './numeric';
+export { goMod } from './binary';
+export { formatLabelSet };
 
 /** Prometheus' default: a series is current if it has a sample in the last 5 minutes. */
 export const DEFAULT_LOOKBACK_MS = 5 * 60 * 1000;
 
+/** Step of a subquery written without one (`x[30m:]`): Prometheus uses the evaluation interval. */
+export const DEFAULT_SUBQUERY_STEP_MS = 60 * 1000;
+
+/** Most points one subquery may compute per series, so `x[1y:1s]` is refused, not run. */
+export const MAX_SUBQUERY_STEPS = 11_000;
+
 export interface EvaluateOptions {
   /** How far back a sample still counts as the series' current value (default 5 minutes). */
   lookbackMs?: number;
+  /** Step of subqueries that give none, e.g. the rule group's interval (default 1 minute). */
+  defaultSubqueryStepMs?: number;
 }
 
 export interface InstantSample {
@@ -32,321 +40,351 @@ export type InstantValue =
   | { type: 'scalar'; value: number }
   | { type: 'string'; value: string };
 
-/** Labels that describe the metric rather than the series; arithmetic changes the metric, so they go. */
-const METADATA_LABELS = [METRIC_NAME, '__type__', '__unit__'];
+export interface RangeSample {
+  labels: Labels;
+  samples: SamplePoint[];
+}
+
+/** What an instant query can return: an instant value, or a range vector (`x[5m]`). */
+export type QueryValue = InstantValue | { type: 'matrix'; series: RangeSample[] };
 
 /**
- * Evaluates an expression at one instant, as a Prometheus instant query does. All series are
- * fetched first (concurrently, once per distinct selector), then the tree is evaluated
- * synchronously with recursion bounded by MAX_DEPTH.
+ * Evaluates an expression at one instant, as a Prometheus instant query (or one rule
+ * evaluation) does. A range vector at the top is refused here; `evaluateQuery` returns it.
  */
-export async function evaluateInstant(
-  expr: Expr,
-  timeMs: number,
-  source: SeriesSource,
-  options: EvaluateOptions = {},
-): Promise<InstantValue> {
+export async function evaluateInstant(expr: Expr, timeMs: number, source: SeriesSource, options: EvaluateOptions = {}): Promise<InstantValue> {
+  const v = await evaluateQuery(expr, timeMs, source, options);
+  if (v.type === 'matrix') throw new EvaluationError('expression evaluates to a range vector; an instant vector or scalar is expected', expr.pos);
+  return v;
+}
+
+/**
+ * Evaluates an expression at one instant. All series are fetched first (concurrently, once per
+ * distinct selector and window), then the tree is evaluated synchronously: recursion is bounded
+ * by MAX_DEPTH, and chains of binary operators are walked in a loop.
+ */
+export async function evaluateQuery(expr: Expr, timeMs: number, source: SeriesSource, options: EvaluateOptions = {}): Promise<QueryValue> {
   const lookbackMs = options.lookbackMs ?? DEFAULT_LOOKBACK_MS;
+  const defaultStepMs = options.defaultSubqueryStepMs ?? DEFAULT_SUBQUERY_STEP_MS;
   if (!Number.isFinite(timeMs)) throw new RangeError('evaluation time must be a finite number of milliseconds');
   if (!Number.isFinite(lookbackMs) || lookbackMs <= 0) throw new RangeError('lookbackMs must be a positive number');
+  if (!Number.isFinite(defaultStepMs) || defaultStepMs <= 0) throw new RangeError('defaultSubqueryStepMs must be a positive number');
 
-  const bySelector = new Map<VectorSelector, Promise<InstantSample[]>>();
-  const byKey = new Map<string, Promise<InstantSample[]>>();
-  for (const sel of collectSelectors(expr)) {
-    const refTime = selectorTime(sel, timeMs);
-    const key = JSON.stringify([refTime, sel.matchers.map((m) => [m.name, m.type, m.value])]);
-    let pending = byKey.get(key);
-    if (!pending) {
-      pending = source
-        .select(sel.matchers, refTime - lookbackMs, refTime)
-        .then((series) => instantVector(series, sel, refTime, lookbackMs));
-      byKey.set(key, pending);
+  const plan = planFetches(expr, timeMs, lookbackMs, defaultStepMs);
+  const byKey = new Map<string, Promise<PreparedSeries[]>>();
+  const pending: Promise<void>[] = [];
+  const series = new Map<VectorSelector, PreparedSeries[]>();
+  for (const [sel, window] of plan) {
+    const key = JSON.stringify([window.start, window.end, sel.matchers.map((m) => [m.name, m.type, m.value])]);
+    let fetch = byKey.get(key);
+    if (!fetch) {
+      fetch = source.select(sel.matchers, window.start, window.end).then((found) => prepare(found, sel));
+      byKey.set(key, fetch);
     }
-    bySelector.set(sel, pending);
+    pending.push(fetch.then((s) => void series.set(sel, s)));
   }
-  const vectors = new Map<VectorSelector, InstantSample[]>();
-  await Promise.all([...bySelector].map(async ([sel, pending]) => vectors.set(sel, await pending)));
-  return new Evaluator(vectors).eval(expr, 1);
-}
+  await Promise.all(pending);
 
-function selectorTime(sel: VectorSelector, timeMs: number): number {
-  // For an instant query start() and end() are both the evaluation time.
-  const base = sel.at?.kind === 'timestamp' ? sel.at.timeMs : timeMs;
-  return base - (sel.offsetMs ?? 0);
-}
-
-/** The series' value at refTime: its latest sample in (refTime - lookback, refTime], unless stale. */
-export function valueAt(samples: readonly SamplePoint[], refTime: number, lookbackMs: number): number | undefined {
-  let lo = 0;
-  let hi = samples.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (samples[mid]!.t <= refTime) lo = mid + 1;
-    else hi = mid;
+  const ev = new Evaluator(series, timeMs, lookbackMs, defaultStepMs);
+  const v = ev.eval(expr, timeMs, 1);
+  switch (v.type) {
+    case 'vector':
+      return { type: 'vector', samples: v.samples.map((s) => ({ labels: s.labels, value: s.value })) };
+    case 'matrix':
+      return { type: 'matrix', series: v.series.map((s) => ({ labels: s.labels, samples: s.points })) };
+    default:
+      return v;
   }
-  const last = samples[lo - 1];
-  if (!last || last.t <= refTime - lookbackMs) return undefined;
-  // A stale marker as the latest sample means the series ended: it is absent, not NaN.
-  if (isStaleMarker(last.v)) return undefined;
-  return last.v;
 }
 
-function instantVector(
-  series: { labels: Labels; samples: SamplePoint[] }[],
-  sel: VectorSelector,
-  refTime: number,
-  lookbackMs: number,
-): InstantSample[] {
-  const keyed: { key: string; sample: InstantSample }[] = [];
+interface PreparedSeries {
+  labels: Labels;
+  samples: SamplePoint[];
+}
+
+/** Keeps only series the matchers accept (sources may over-return), once each, in label order. */
+function prepare(found: SeriesData[], sel: VectorSelector): PreparedSeries[] {
+  const keyed: { key: string; s: PreparedSeries }[] = [];
   const seen = new Set<string>();
-  for (const s of series) {
-    // Sources may over-return (e.g. everything under one metric name): the matchers decide.
+  for (const s of found) {
     if (!matchesAll(s.labels, sel.matchers)) continue;
     const key = labelsKey(s.labels);
     if (seen.has(key)) continue;
     seen.add(key);
-    const value = valueAt(s.samples, refTime, lookbackMs);
-    if (value !== undefined) keyed.push({ key, sample: { labels: { ...s.labels }, value } });
+    keyed.push({ key, s: { labels: cleanLabels(s.labels), samples: s.samples } });
   }
   // Prometheus storage yields series in label order; results are reproducible whatever the source does.
   keyed.sort((a, b) => compareKeys(a.key, b.key));
-  return keyed.map((k) => k.sample);
+  return keyed.map((k) => k.s);
 }
 
-function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+interface Window {
+  start: number;
+  end: number;
 }
 
-/** Canonical identity of a label set; an empty value is the same as an absent label. */
-function labelsKey(labels: Labels): string {
-  const pairs: [string, string][] = [];
-  for (const name of Object.keys(labels)) {
-    const v = labels[name];
-    if (v !== undefined && v !== '') pairs.push([name, v]);
+function atTime(at: AtModifier | undefined, queryTime: number): number | undefined {
+  if (!at) return undefined;
+  return at.kind === 'timestamp' ? at.timeMs : queryTime;
+}
+
+/**
+ * The time window each selector needs: the evaluation times it is evaluated at (one instant,
+ * or the steps of enclosing subqueries), moved by offset and `@`, widened by the lookback or
+ * its range. Walks with an explicit stack.
+ */
+function planFetches(expr: Expr, timeMs: number, lookbackMs: number, defaultStepMs: number): Map<VectorSelector, Window> {
+  const out = new Map<VectorSelector, Window>();
+  const stack: { e: Expr; lo: number; hi: number }[] = [{ e: expr, lo: timeMs, hi: timeMs }];
+  const widen = (sel: VectorSelector, w: Window) => {
+    const prev = out.get(sel);
+    out.set(sel, prev ? { start: Math.min(prev.start, w.start), end: Math.max(prev.end, w.end) } : w);
+  };
+  while (stack.length > 0) {
+    const { e, lo, hi } = stack.pop()!;
+    switch (e.kind) {
+      case 'VectorSelector': {
+        const at = atTime(e.at, timeMs);
+        const off = e.offsetMs ?? 0;
+        const [a, b] = at === undefined ? [lo - off, hi - off] : [at - off, at - off];
+        widen(e, { start: a - lookbackMs, end: b });
+        break;
+      }
+      case 'MatrixSelector': {
+        const sel = e.selector;
+        const at = atTime(sel.at, timeMs);
+        const off = sel.offsetMs ?? 0;
+        const [a, b] = at === undefined ? [lo - off, hi - off] : [at - off, at - off];
+        widen(sel, { start: a - e.rangeMs, end: b });
+        break;
+      }
+      case 'SubqueryExpr': {
+        const at = atTime(e.at, timeMs);
+        const off = e.offsetMs ?? 0;
+        const [a, b] = at === undefined ? [lo - off, hi - off] : [at - off, at - off];
+        const step = e.stepMs || defaultStepMs;
+        stack.push({ e: e.expr, lo: a - e.rangeMs - step, hi: b });
+        break;
+      }
+      case 'BinaryExpr':
+        stack.push({ e: e.lhs, lo, hi }, { e: e.rhs, lo, hi });
+        break;
+      case 'UnaryExpr':
+      case 'ParenExpr':
+        stack.push({ e: e.expr, lo, hi });
+        break;
+      case 'Call':
+        for (const a of e.args) stack.push({ e: a, lo, hi });
+        break;
+      case 'AggregateExpr':
+        stack.push({ e: e.expr, lo, hi });
+        if (e.param) stack.push({ e: e.param, lo, hi });
+        break;
+      default:
+        break;
+    }
   }
-  pairs.sort((x, y) => compareKeys(x[0], y[0]));
-  return JSON.stringify(pairs);
-}
-
-/** Prometheus' text form of a label set, for error messages: {__name__="up", job="api"}. */
-export function formatLabelSet(labels: Labels): string {
-  const parts = Object.keys(labels)
-    .filter((k) => labels[k] !== '')
-    .sort(compareKeys)
-    .map((k) => `${LABEL_NAME_RE.test(k) ? k : JSON.stringify(k)}=${JSON.stringify(labels[k])}`);
-  return `{${parts.join(', ')}}`;
-}
-
-function withoutLabels(labels: Labels, names: readonly string[]): Labels {
-  const out: Labels = { ...labels };
-  for (const n of names) delete out[n];
   return out;
 }
 
-function onlyLabels(labels: Labels, names: readonly string[]): Labels {
-  const out: Labels = {};
-  for (const n of names) {
-    const v = labelValue(labels, n);
-    if (v !== undefined && v !== '') out[n] = v;
+/** Index of the first sample with t >= time. */
+function lowerBound(samples: readonly SamplePoint[], time: number): number {
+  let lo = 0;
+  let hi = samples.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (samples[mid]!.t < time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The series' value at refTime: its latest sample in [refTime - lookback, refTime], unless that
+ * sample is a stale marker. Prometheus 2.42 includes a sample exactly one lookback old.
+ */
+export function valueAt(samples: readonly SamplePoint[], refTime: number, lookbackMs: number): number | undefined {
+  return sampleAt(samples, refTime, lookbackMs)?.v;
+}
+
+function sampleAt(samples: readonly SamplePoint[], refTime: number, lookbackMs: number): SamplePoint | undefined {
+  const i = lowerBound(samples, refTime + 1) - 1;
+  const last = samples[i];
+  if (!last || last.t < refTime - lookbackMs) return undefined;
+  // A stale marker as the latest sample means the series ended: it is absent, not NaN.
+  if (isStaleMarker(last.v)) return undefined;
+  return last;
+}
+
+/** Samples in [start, end] without stale markers (Prometheus 2.42 range selectors are closed). */
+function rangePoints(samples: readonly SamplePoint[], start: number, end: number): SamplePoint[] {
+  const out: SamplePoint[] = [];
+  for (let i = lowerBound(samples, start); i < samples.length; i++) {
+    const p = samples[i]!;
+    if (p.t > end) break;
+    if (!isStaleMarker(p.v)) out.push(p);
   }
   return out;
-}
-
-/** The labels two series are matched on (Prometheus' MatchLabels). */
-function matchLabels(labels: Labels, matching: VectorMatching): Labels {
-  return matching.on ? onlyLabels(labels, matching.labels) : withoutLabels(labels, [METRIC_NAME, ...matching.labels]);
-}
-
-/** Go's math.Pow: JavaScript differs only where the base is 1, or -1 with an infinite exponent. */
-export function goPow(x: number, y: number): number {
-  if (x === 1) return 1;
-  if (x === -1 && (y === Infinity || y === -Infinity)) return 1;
-  return Math.pow(x, y);
-}
-
-/** Go's math.Mod: JavaScript's % is the same IEEE remainder (sign of x, NaN for x % 0 and Inf % y). */
-export function goMod(x: number, y: number): number {
-  return x % y;
-}
-
-function arithmetic(op: BinaryOp, l: number, r: number): number {
-  switch (op) {
-    case '+':
-      return l + r;
-    case '-':
-      return l - r;
-    case '*':
-      return l * r;
-    case '/':
-      return l / r;
-    case '%':
-      return goMod(l, r);
-    case '^':
-      return goPow(l, r);
-    case 'atan2':
-      return Math.atan2(l, r);
-    default:
-      throw new EvaluationError(`operator ${JSON.stringify(op)} is not an arithmetic operator`);
-  }
-}
-
-/** JavaScript and Go agree on IEEE comparisons: NaN is unequal to everything, itself included. */
-function compare(op: BinaryOp, l: number, r: number): boolean {
-  switch (op) {
-    case '==':
-      return l === r;
-    case '!=':
-      return l !== r;
-    case '>':
-      return l > r;
-    case '<':
-      return l < r;
-    case '>=':
-      return l >= r;
-    case '<=':
-      return l <= r;
-    default:
-      throw new EvaluationError(`operator ${JSON.stringify(op)} is not a comparison operator`);
-  }
-}
-
-/** Prometheus' vectorElemBinop: a comparison keeps the left value and says whether it passed. */
-function elemBinop(op: BinaryOp, l: number, r: number): { value: number; keep: boolean } {
-  if (isComparisonOp(op)) return { value: l, keep: compare(op, l, r) };
-  return { value: arithmetic(op, l, r), keep: true };
-}
-
-function assertUniqueLabelsets(samples: readonly InstantSample[], pos: Pos): void {
-  const seen = new Set<string>();
-  for (const s of samples) {
-    const key = labelsKey(s.labels);
-    if (seen.has(key)) throw new EvaluationError('vector cannot contain metrics with the same labelset', pos);
-    seen.add(key);
-  }
 }
 
 class Evaluator {
-  constructor(private readonly vectors: ReadonlyMap<VectorSelector, InstantSample[]>) {}
+  constructor(
+    private readonly series: ReadonlyMap<VectorSelector, PreparedSeries[]>,
+    /** The query's own time: `@ start()` and `@ end()` both mean it. */
+    private readonly queryTime: number,
+    private readonly lookbackMs: number,
+    private readonly defaultStepMs: number,
+  ) {}
 
-  eval(e: Expr, depth: number): InstantValue {
-    if (depth > MAX_DEPTH) throw new EvaluationError(`expression nests deeper than ${MAX_DEPTH} levels`, e.pos);
+  private tooDeep(e: Expr): never {
+    throw new EvaluationError(`expression nests deeper than ${MAX_DEPTH} levels`, e.pos);
+  }
+
+  private selectorRef(sel: { at?: AtModifier; offsetMs?: number }, t: number): number {
+    return (atTime(sel.at, this.queryTime) ?? t) - (sel.offsetMs ?? 0);
+  }
+
+  private fetched(sel: VectorSelector): PreparedSeries[] {
+    const s = this.series.get(sel);
+    if (!s) throw new EvaluationError('selector was not fetched', sel.pos);
+    return s;
+  }
+
+  eval(e: Expr, t: number, depth: number): Value {
+    if (depth > MAX_DEPTH) this.tooDeep(e);
     switch (e.kind) {
       case 'NumberLiteral':
         return { type: 'scalar', value: e.value };
       case 'StringLiteral':
         return { type: 'string', value: e.value };
-      case 'VectorSelector': {
-        const samples = this.vectors.get(e);
-        if (!samples) throw new EvaluationError('selector was not fetched', e.pos);
-        return { type: 'vector', samples: samples.map((s) => ({ labels: { ...s.labels }, value: s.value })) };
-      }
       case 'ParenExpr':
-        return this.eval(e.expr, depth + 1);
+        return this.eval(e.expr, t, depth + 1);
+      case 'VectorSelector': {
+        const ref = this.selectorRef(e, t);
+        const out: Sample[] = [];
+        for (const s of this.fetched(e)) {
+          const p = sampleAt(s.samples, ref, this.lookbackMs);
+          if (p) out.push({ labels: s.labels, value: p.v, t: p.t });
+        }
+        return { type: 'vector', samples: out };
+      }
+      case 'MatrixSelector': {
+        const end = this.selectorRef(e.selector, t);
+        const series: RangeSeries[] = [];
+        for (const s of this.fetched(e.selector)) {
+          const points = rangePoints(s.samples, end - e.rangeMs, end);
+          if (points.length > 0) series.push({ labels: s.labels, points });
+        }
+        return { type: 'matrix', series, rangeMs: e.rangeMs, endMs: end };
+      }
+      case 'SubqueryExpr':
+        return this.subquery(e, t, depth);
       case 'UnaryExpr': {
-        const v = this.eval(e.expr, depth + 1);
+        const v = this.eval(e.expr, t, depth + 1);
         if (e.op === '+') return v;
         if (v.type === 'scalar') return { type: 'scalar', value: -v.value };
         if (v.type === 'vector') {
-          const samples = v.samples.map((s) => ({ labels: withoutLabels(s.labels, METADATA_LABELS), value: -s.value }));
+          const samples = v.samples.map((s) => ({ labels: dropMetricName(s.labels), value: -s.value }));
           assertUniqueLabelsets(samples, e.pos);
           return { type: 'vector', samples };
         }
         throw new EvaluationError('unary expression only allowed on expressions of type scalar or instant vector', e.pos);
       }
       case 'BinaryExpr':
-        return this.binary(e, depth);
+        return this.binaryChain(e, t, depth);
+      case 'Call': {
+        const fn = Object.prototype.hasOwnProperty.call(FUNCTIONS, e.name) ? FUNCTIONS[e.name] : undefined;
+        if (!fn) throw new EvaluationError(`unknown function with name ${JSON.stringify(e.name)}`, e.pos);
+        const args = e.args.map((a) => this.eval(a, t, depth + 1));
+        const v = fn({ t, args, argExprs: e.args });
+        if (v.type === 'vector') assertUniqueLabelsets(v.samples, e.pos);
+        return v;
+      }
+      case 'AggregateExpr': {
+        const param = e.param ? this.eval(e.param, t, depth + 1) : undefined;
+        const input = this.eval(e.expr, t, depth + 1);
+        if (input.type !== 'vector') throw new EvaluationError('expected an instant vector in aggregation expression', e.pos);
+        const p = param === undefined ? undefined : param.type === 'scalar' || param.type === 'string' ? param.value : undefined;
+        return { type: 'vector', samples: aggregate(e.op, e.grouping, e.without, p, input.samples) };
+      }
     }
   }
 
-  private binary(e: BinaryExpr, depth: number): InstantValue {
-    const l = this.eval(e.lhs, depth + 1);
-    const r = this.eval(e.rhs, depth + 1);
-    if (l.type === 'string' || r.type === 'string') {
+  /**
+   * The subquery's points: `expr` evaluated at every multiple of the step in
+   * [t - offset - range, t - offset] (both ends included, as Prometheus 2.42).
+   */
+  private subquery(e: SubqueryExpr, t: number, depth: number): Matrix {
+    const end = this.selectorRef(e, t);
+    const step = e.stepMs || this.defaultStepMs;
+    const from = end - e.rangeMs;
+    // Go's integer division truncates towards zero.
+    let start = step * Math.trunc(from / step);
+    if (start < from) start += step;
+    if ((end - start) / step > MAX_SUBQUERY_STEPS) {
+      throw new EvaluationError(`subquery would compute more than ${MAX_SUBQUERY_STEPS} points per series`, e.pos);
+    }
+    const bySeries = new Map<string, RangeSeries>();
+    for (let ts = start; ts <= end; ts += step) {
+      const v = this.eval(e.expr, ts, depth + 1);
+      if (v.type !== 'vector') throw new EvaluationError('subquery is only allowed on instant vector', e.pos);
+      for (const s of v.samples) {
+        const key = labelsKey(s.labels);
+        let rs = bySeries.get(key);
+        if (!rs) {
+          rs = { labels: s.labels, points: [] };
+          bySeries.set(key, rs);
+        }
+        rs.points.push({ t: ts, v: s.value });
+      }
+    }
+    return { type: 'matrix', series: [...bySeries.values()], rangeMs: e.rangeMs, endMs: end };
+  }
+
+  /**
+   * `a + b + c` nests to the left; the left operands are walked in a loop so a chain of any
+   * length costs one level of recursion for its operands.
+   */
+  private binaryChain(top: BinaryExpr, t: number, depth: number): Value {
+    const chain: BinaryExpr[] = [];
+    let e: Expr = top;
+    while (e.kind === 'BinaryExpr') {
+      chain.push(e);
+      e = e.lhs;
+    }
+    let acc = this.eval(e, t, depth + 1);
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const node = chain[i]!;
+      acc = this.binary(node, acc, this.eval(node.rhs, t, depth + 1));
+    }
+    return acc;
+  }
+
+  private binary(e: BinaryExpr, l: Value, r: Value): Value {
+    if ((l.type !== 'scalar' && l.type !== 'vector') || (r.type !== 'scalar' && r.type !== 'vector')) {
       throw new EvaluationError('binary expression must contain only scalar and instant vector types', e.pos);
     }
-    if (e.op === 'and' || e.op === 'or' || e.op === 'unless') {
-      throw new EvaluationError(`set operator ${JSON.stringify(e.op)} is not supported yet`, e.pos);
-    }
     if (l.type === 'scalar' && r.type === 'scalar') {
-      if (isComparisonOp(e.op)) return { type: 'scalar', value: compare(e.op, l.value, r.value) ? 1 : 0 };
+      if (e.op === 'and' || e.op === 'or' || e.op === 'unless') throw new EvaluationError(`set operator ${JSON.stringify(e.op)} not allowed in binary scalar expression`, e.pos);
+      if (e.op === '==' || e.op === '!=' || e.op === '>' || e.op === '<' || e.op === '>=' || e.op === '<=') {
+        return { type: 'scalar', value: compare(e.op, l.value, r.value) ? 1 : 0 };
+      }
       return { type: 'scalar', value: arithmetic(e.op, l.value, r.value) };
     }
-    let samples: InstantSample[];
+    let samples: Sample[];
     if (l.type === 'vector' && r.type === 'vector') {
-      samples = this.vectorBinop(e, l.samples, r.samples);
+      const matching = e.matching ?? { card: 'one-to-one' as const, on: false, labels: [], include: [] };
+      if (e.op === 'and' || e.op === 'or' || e.op === 'unless') samples = setBinop(e.op, l.samples, r.samples, matching);
+      else samples = vectorBinop(e, l.samples, r.samples);
     } else if (l.type === 'vector' && r.type === 'scalar') {
-      samples = this.vectorScalarBinop(e, l.samples, r.value, false);
+      samples = vectorScalarBinop(e, l.samples, r.value, false);
     } else if (l.type === 'scalar' && r.type === 'vector') {
-      samples = this.vectorScalarBinop(e, r.samples, l.value, true);
+      samples = vectorScalarBinop(e, r.samples, l.value, true);
     } else {
       throw new EvaluationError('unexpected operand types', e.pos);
     }
     assertUniqueLabelsets(samples, e.pos);
     return { type: 'vector', samples };
   }
-
-  /** Prometheus' VectorscalarBinop; `swap` when the scalar is the left operand. */
-  private vectorScalarBinop(e: BinaryExpr, vector: InstantSample[], scalar: number, swap: boolean): InstantSample[] {
-    const out: InstantSample[] = [];
-    const dropName = !isComparisonOp(e.op) || e.returnBool;
-    for (const s of vector) {
-      const [lv, rv] = swap ? [scalar, s.value] : [s.value, scalar];
-      let { value, keep } = elemBinop(e.op, lv, rv);
-      // A filter passes the vector's own value through, whichever side it is on.
-      if (isComparisonOp(e.op) && swap) value = rv;
-      if (e.returnBool) {
-        value = keep ? 1 : 0;
-        keep = true;
-      }
-      if (!keep) continue;
-      out.push({ labels: dropName ? withoutLabels(s.labels, METADATA_LABELS) : s.labels, value });
-    }
-    return out;
-  }
-
-  /** Prometheus' VectorBinop for one-to-one matching. */
-  private vectorBinop(e: BinaryExpr, lhs: InstantSample[], rhs: InstantSample[]): InstantSample[] {
-    const matching: VectorMatching = e.matching ?? { card: 'one-to-one', on: false, labels: [], include: [] };
-    if (matching.card !== 'one-to-one') {
-      throw new EvaluationError(`${matching.card} matching is not supported yet`, e.pos);
-    }
-    if (lhs.length === 0 || rhs.length === 0) return [];
-    const signature = (labels: Labels) => labelsKey(matchLabels(labels, matching));
-
-    const right = new Map<string, InstantSample>();
-    for (const rs of rhs) {
-      const sig = signature(rs.labels);
-      const dup = right.get(sig);
-      if (dup) {
-        const [a, b] = [formatLabelSet(rs.labels), formatLabelSet(dup.labels)].sort(compareKeys);
-        throw new EvaluationError(
-          `found duplicate series for the match group ${formatLabelSet(matchLabels(rs.labels, matching))} on the right hand-side of the operation: ` +
-            `[${a}, ${b}];many-to-many matching not allowed: matching labels must be unique on one side`,
-          e.pos,
-        );
-      }
-      right.set(sig, rs);
-    }
-
-    const dropName = !isComparisonOp(e.op) || e.returnBool;
-    const matched = new Set<string>();
-    const out: InstantSample[] = [];
-    for (const ls of lhs) {
-      const sig = signature(ls.labels);
-      const rs = right.get(sig);
-      if (!rs) continue;
-      let { value, keep } = elemBinop(e.op, ls.value, rs.value);
-      if (e.returnBool) value = keep ? 1 : 0;
-      // Checked before the filter, as Prometheus does: a duplicate is an error even if filtered out.
-      if (matched.has(sig)) {
-        throw new EvaluationError('multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)', e.pos);
-      }
-      matched.add(sig);
-      if (!keep && !e.returnBool) continue;
-      let labels = dropName ? withoutLabels(ls.labels, METADATA_LABELS) : { ...ls.labels };
-      labels = matching.on ? onlyLabels(labels, matching.labels) : withoutLabels(labels, matching.labels);
-      out.push({ labels, value });
-    }
-    return out;
-  }
 }
+

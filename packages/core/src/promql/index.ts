@@ -6,10 +6,15 @@ export { compileMatcher, compileRegex, labelValue, matchesAll, regexError, Regex
 export { isStaleMarker, STALE_NAN, type SamplePoint, type SeriesData, type SeriesSource } from './source';
 export {
   DEFAULT_LOOKBACK_MS,
+  DEFAULT_SUBQUERY_STEP_MS,
   evaluateInstant,
+  evaluateQuery,
   formatLabelSet,
   valueAt,
   type EvaluateOptions,
   type InstantSample,
   type InstantValue,
+  type QueryValue,
+  type RangeSample,
 } from './evaluator';
+export { FUNCTION_SIGNATURES, type FunctionSignature } from './signatures';

@@ -33,8 +33,10 @@ describe('compileMatcher', () => {
     expect(re(undefined)).toBe(true);
   });
 
-  it('lets . match newlines, as Prometheus 3 does', () => {
-    expect(compileMatcher(m('=~', 'a.b'))('a\nb')).toBe(true);
+  it('does not let . match newlines, as Prometheus 2.42 (checked with promtool)', () => {
+    expect(compileMatcher(m('=~', 'a.b'))('a\nb')).toBe(false);
+    expect(compileMatcher(m('=~', 'a\nb'))('a\nb')).toBe(true);
+    expect(compileMatcher(m('=~', '(?s)a.b'))('a\nb')).toBe(true);
   });
 
   it('speaks RE2 syntax', () => {

@@ -33,8 +33,9 @@ function explain(pattern: string, raw: string): string {
 
 /**
  * Compiles a label-matcher regex as Prometheus does: the pattern must be valid on its own (so
- * `a)|(b` cannot escape the wrapping group), then it is anchored at both ends with `.` matching
- * newlines (`^(?s:pattern)$`, Prometheus 3). Throws RegexSyntaxError with RE2's reason.
+ * `a)|(b` cannot escape the wrapping group), then it is anchored at both ends as Prometheus 2.42
+ * does, `^(?:pattern)$`, so `.` does not match a newline (Prometheus 3 changed that). Throws
+ * RegexSyntaxError with RE2's reason.
  */
 export function compileRegex(pattern: string): RE2JS {
   const cached = regexCache.get(pattern);
@@ -47,7 +48,7 @@ export function compileRegex(pattern: string): RE2JS {
   let re: RE2JS;
   try {
     RE2JS.compile(pattern);
-    re = RE2JS.compile(`^(?s:${pattern})$`);
+    re = RE2JS.compile(`^(?:${pattern})$`);
   } catch (err) {
     throw new RegexSyntaxError(explain(pattern, (err as Error).message), pattern);
   }

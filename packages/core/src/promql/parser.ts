@@ -1,11 +1,16 @@
 import { parser as lezerParser } from '@prometheus-io/lezer-promql';
 import { METRIC_NAME } from '../model/labels';
 import {
+  children,
   isComparisonOp,
+  isSetOp,
+  type AggregateOp,
+  type AtModifier,
   type BinaryExpr,
   type BinaryOp,
   type Expr,
   type LabelMatcher,
+  type MatchingCardinality,
   type MatchType,
   type NumberLiteral,
   type Pos,
@@ -14,10 +19,11 @@ import {
   type VectorSelector,
 } from './ast';
 import { PromQLError } from './errors';
-import { LiteralError, parseNumber, unquoteString } from './literals';
+import { FUNCTION_SIGNATURES } from './signatures';
+import { findChain, PRECEDENCE, type Chain, type ChainOperator } from './chain';
+import { LiteralError, parseDurationMs, parseNumber, unquoteString } from './literals';
 import { MAX_DEPTH, MAX_QUERY_BYTES } from './limits';
 import { compileMatcher, regexError } from './matchers';
-
 
 type SyntaxNode = ReturnType<typeof lezerParser.parse>['topNode'];
 
@@ -33,6 +39,9 @@ const strictParser = lezerParser.configure({ strict: true });
  * is bounded by it.
  */
 const MAX_SYNTAX_DEPTH = 2 * MAX_DEPTH + 16;
+
+/** Lezer's parser gives up on operator chains of a few hundred terms (300 to 650, by operator). */
+const MAX_CHAIN_HINT = 250;
 
 const BINARY_OPS: Record<string, BinaryOp> = {
   Pow: '^',
@@ -54,10 +63,6 @@ const BINARY_OPS: Record<string, BinaryOp> = {
 };
 
 const UNSUPPORTED_NODES: Record<string, string> = {
-  MatrixSelector: 'range selector',
-  SubqueryExpr: 'subquery',
-  OffsetExpr: 'offset modifier',
-  StepInvariantExpr: '@ modifier',
   AnchoredExpr: '"anchored" modifier',
   SmoothedExpr: '"smoothed" modifier',
 };
@@ -75,10 +80,15 @@ export function parsePromQL(text: string): Expr {
   }
   if (!hasTokens(text)) throw new PromQLError('no expression found in input', text, 0);
   prescan(text);
+  const chain = findChain(text);
+  if (chain) return parseChain(text, chain);
+  return parseWhole(text).expr;
+}
 
+function parseWhole(text: string): Typed {
   let tree: ReturnType<typeof lezerParser.parse>;
   try {
-    tree = strictParser.parse(text);
+    tree = strictParser.parse(forGrammar(text));
   } catch (err) {
     if (err instanceof SyntaxError) {
       const at = /No parse at (\d+)/.exec(err.message);
@@ -90,6 +100,88 @@ export function parsePromQL(text: string): Expr {
   }
   checkSyntax(tree, text);
   return new Converter(text).convertTop(tree.topNode);
+}
+
+/** Parses `text.slice(from, to)` on its own, with positions (and errors) relative to `text`. */
+function parseFragment(text: string, from: number, to: number): Typed {
+  const fragment = text.slice(from, to);
+  let typed: Typed;
+  try {
+    if (!hasTokens(fragment)) throw new PromQLError('unexpected end of input', fragment, fragment.length);
+    typed = parseWhole(fragment);
+  } catch (err) {
+    if (err instanceof PromQLError) throw new PromQLError(err.reason, text, from + err.position);
+    throw err;
+  }
+  const stack: Expr[] = [typed.expr];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    e.pos = { start: e.pos.start + from, end: e.pos.end + from };
+    stack.push(...children(e));
+  }
+  return typed;
+}
+
+/**
+ * A long flat chain: each operand parsed on its own, then joined by operator precedence with
+ * an explicit stack (all split operators are left-associative), so the chain's length costs
+ * neither the grammar's stack nor recursion.
+ */
+function parseChain(text: string, chain: Chain): Expr {
+  const values: Typed[] = [];
+  const ops: ChainOperator[] = [];
+  // A chain repeats few distinct operators: each is parsed once.
+  const operatorTrees = new Map<string, SyntaxNode | null>();
+  const reduce = () => {
+    const op = ops.pop()!;
+    const rhs = values.pop()!;
+    const lhs = values.pop()!;
+    values.push(joinBinary(text, op, lhs, rhs, operatorTrees));
+  };
+  chain.operands.forEach((operand, k) => {
+    values.push(parseFragment(text, operand.from, operand.to));
+    const op = chain.operators[k];
+    if (!op) return;
+    const prec = PRECEDENCE[op.op] ?? 0;
+    while (ops.length > 0 && (PRECEDENCE[ops[ops.length - 1]!.op] ?? 0) >= prec) reduce();
+    ops.push(op);
+  });
+  while (ops.length > 0) reduce();
+  return values[0]!.expr;
+}
+
+/**
+ * One operator of a split chain, with its modifiers: the grammar parses `0 <op text> 0` and the
+ * converter applies the usual checks to the real operands; positions map back to the query.
+ */
+function joinBinary(text: string, op: ChainOperator, lhs: Typed, rhs: Typed, cache: Map<string, SyntaxNode | null>): Typed {
+  const opText = text.slice(op.from, op.to);
+  const synthetic = `0 ${opText} 0`;
+  let node = cache.get(opText);
+  if (node === undefined) {
+    node = strictParser.parse(synthetic).topNode.getChild('BinaryExpr');
+    cache.set(opText, node);
+  }
+  if (!node) throw new PromQLError(`unexpected ${JSON.stringify(opText)}`, text, op.from);
+  try {
+    const typed = new Converter(synthetic).binaryStep(node, lhs, 1, rhs);
+    typed.expr.pos = { start: lhs.expr.pos.start, end: rhs.expr.pos.end };
+    return typed;
+  } catch (err) {
+    if (!(err instanceof PromQLError)) throw err;
+    const p = err.position;
+    const at = p < 2 ? lhs.expr.pos.start : p >= 2 + opText.length ? rhs.expr.pos.start : op.from + p - 2;
+    throw new PromQLError(err.reason, text, at);
+  }
+}
+
+/**
+ * The grammar is Prometheus 3's, which no longer knows holt_winters. The text the grammar sees
+ * calls day_of_month instead, a name of the same length, so every position stays right; the
+ * converter reads names from the original text and so sees holt_winters.
+ */
+function forGrammar(text: string): string {
+  return text.includes('holt_winters') ? text.replace(/(?<![A-Za-z0-9_:])holt_winters(?=\s*\()/g, 'day_of_month') : text;
 }
 
 /** True when the text holds something other than whitespace and comments. */
@@ -153,29 +245,53 @@ interface SyntaxScan {
   firstError: number;
   /** Where the tree first got too deep, or -1. */
   tooDeepAt: number;
+  /** Most operators chained along one left spine (a + b + c ... has one per term). */
+  longestChain: number;
 }
 
 /**
  * Walks Lezer's tree with a cursor (no recursion) for error nodes and runaway depth. Expression
  * nodes are counted against MAX_DEPTH (+1: a matcher's string literal is an expression node
  * type too); all nodes against MAX_SYNTAX_DEPTH, which bounds the converter's recursion.
+ *
+ * A binary expression that is the left operand of another one does not count: `a + b + c`
+ * nests to the left, and the converter and evaluator walk such chains in a loop, so a long
+ * flat chain (as Prometheus accepts) is not mistaken for deep nesting.
  */
 function scanSyntax(tree: ReturnType<typeof lezerParser.parse>): SyntaxScan {
   const cursor = tree.cursor();
-  const levelIsExpr: boolean[] = [];
+  // Per open level: its weight in each depth count, and whether it is a binary expression.
+  const levels: { expr: number; syntax: number; binary: boolean; chain: number }[] = [];
   let exprDepth = 0;
+  let syntaxDepth = 0;
   let firstError = -1;
+  let longestChain = 0;
+  let viaFirstChild = false;
   for (;;) {
     if (cursor.type.isError && (firstError < 0 || cursor.from < firstError)) firstError = cursor.from;
-    const isExpr = cursor.type.is('Expr');
-    if (isExpr) exprDepth++;
-    levelIsExpr.push(isExpr);
-    if (exprDepth > MAX_DEPTH + 1 || levelIsExpr.length > MAX_SYNTAX_DEPTH) return { firstError, tooDeepAt: cursor.from };
-    if (cursor.firstChild()) continue;
+    const binary = cursor.name === 'BinaryExpr';
+    const parent = levels[levels.length - 1];
+    const spine = binary && viaFirstChild && parent !== undefined && parent.binary;
+    const chain = binary ? (spine ? parent!.chain + 1 : 1) : 0;
+    if (chain > longestChain) longestChain = chain;
+    const level = { expr: !spine && cursor.type.is('Expr') ? 1 : 0, syntax: spine ? 0 : 1, binary, chain };
+    exprDepth += level.expr;
+    syntaxDepth += level.syntax;
+    levels.push(level);
+    if (exprDepth > MAX_DEPTH + 1 || syntaxDepth > MAX_SYNTAX_DEPTH) return { firstError, tooDeepAt: cursor.from, longestChain };
+    if (cursor.firstChild()) {
+      viaFirstChild = true;
+      continue;
+    }
     for (;;) {
-      if (levelIsExpr.pop()) exprDepth--;
-      if (cursor.nextSibling()) break;
-      if (!cursor.parent()) return { firstError, tooDeepAt: -1 };
+      const done = levels.pop()!;
+      exprDepth -= done.expr;
+      syntaxDepth -= done.syntax;
+      if (cursor.nextSibling()) {
+        viaFirstChild = false;
+        break;
+      }
+      if (!cursor.parent()) return { firstError, tooDeepAt: -1, longestChain };
     }
   }
 }
@@ -197,8 +313,11 @@ function checkSyntax(tree: ReturnType<typeof lezerParser.parse>, text: string): 
  */
 function syntaxFailure(text: string, position: number): PromQLError {
   try {
-    const { tooDeepAt } = scanSyntax(lezerParser.parse(text.slice(0, position)));
+    const { tooDeepAt, longestChain } = scanSyntax(lezerParser.parse(forGrammar(text).slice(0, position)));
     if (tooDeepAt >= 0) return tooDeep(text, tooDeepAt);
+    if (longestChain >= MAX_CHAIN_HINT) {
+      return new PromQLError('too many chained binary operators (the parser handles at least 300)', text, position);
+    }
   } catch (err) {
     if (!(err instanceof RangeError)) throw err;
     return tooDeep(text, 0);
@@ -209,6 +328,14 @@ function syntaxFailure(text: string, position: number): PromQLError {
 function unexpected(text: string, position: number): PromQLError {
   const at = skipSpace(text, position);
   if (at >= text.length) return new PromQLError('unexpected end of input', text, at);
+  // `foo(` where foo is no function: Lezer only knows the function names, so say what Prometheus says.
+  if (text[at] === '(') {
+    const before = /([A-Za-z_][A-Za-z0-9_:]*)\s*$/.exec(text.slice(Math.max(0, at - 200), at));
+    if (before && !KEYWORDS.has(before[1]!.toLowerCase())) {
+      const name = before[1]!;
+      return new PromQLError(`unknown function with name ${JSON.stringify(name)}`, text, at - (text.slice(0, at).length - text.slice(0, at).trimEnd().length) - name.length);
+    }
+  }
   return new PromQLError(`unexpected ${describeToken(text, at)}`, text, at);
 }
 
@@ -227,6 +354,8 @@ function skipSpace(text: string, from: number): number {
   }
   return i;
 }
+
+const KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'bool', 'and', 'or', 'unless', 'offset', 'atan2']);
 
 const TWO_CHAR_OPS = new Set(['==', '!=', '>=', '<=', '=~', '!~', '</', '>/']);
 
@@ -283,10 +412,10 @@ class Converter {
     return this.kids(node).filter((k) => k.type.is('Expr'));
   }
 
-  convertTop(top: SyntaxNode): Expr {
+  convertTop(top: SyntaxNode): Typed {
     const [root] = this.exprKids(top);
     if (!root) this.fail('no expression found in input', 0);
-    return this.convert(root, 1).expr;
+    return this.convert(root, 1);
   }
 
   private convert(node: SyntaxNode, depth: number): Typed {
@@ -308,14 +437,18 @@ class Converter {
         return this.unary(node, depth);
       case 'BinaryExpr':
         return this.binary(node, depth);
-      case 'FunctionCall': {
-        const id = node.getChild('FunctionIdentifier');
-        return this.fail(`function ${JSON.stringify(id ? this.src(id) : '?')} is not supported yet`, node.from);
-      }
-      case 'AggregateExpr': {
-        const op = node.getChild('AggregateOp');
-        return this.fail(`aggregation ${JSON.stringify(op ? this.src(op) : '?')} is not supported yet`, node.from);
-      }
+      case 'FunctionCall':
+        return this.call(node, depth);
+      case 'AggregateExpr':
+        return this.aggregate(node, depth);
+      case 'MatrixSelector':
+        return this.matrixSelector(node, depth);
+      case 'SubqueryExpr':
+        return this.subquery(node, depth);
+      case 'OffsetExpr':
+        return this.offset(node, depth);
+      case 'StepInvariantExpr':
+        return this.atModifier(node, depth);
       default: {
         const what = UNSUPPORTED_NODES[node.name];
         if (what) {
@@ -426,7 +559,37 @@ class Converter {
     return { expr: { kind: 'UnaryExpr', op, expr: inner.expr, pos: this.pos(node) }, type: inner.type };
   }
 
+  /**
+   * Binary expressions nest to the left (`a + b + c` is `(a + b) + c`): the chain of left
+   * operands is walked in a loop, so its length costs no recursion.
+   */
   private binary(node: SyntaxNode, depth: number): Typed {
+    const spine: SyntaxNode[] = [];
+    let bottom: SyntaxNode = node;
+    for (;;) {
+      spine.push(bottom);
+      const lhs = this.exprKids(bottom)[0];
+      if (!lhs || lhs.name !== 'BinaryExpr') break;
+      bottom = lhs;
+    }
+    let acc: Typed | null = null;
+    for (let i = spine.length - 1; i >= 0; i--) acc = this.binaryStep(spine[i]!, acc, depth);
+    return acc!;
+  }
+
+  private groupingLabels(list: SyntaxNode | null): string[] {
+    const labels: string[] = [];
+    for (const l of list ? this.kids(list) : []) {
+      if (l.name === 'LabelName') labels.push(this.src(l));
+      else if (l.name === 'QuotedLabelName') {
+        const lit = l.getChild('StringLiteral');
+        labels.push(lit ? this.string(lit) : '');
+      }
+    }
+    return labels;
+  }
+
+  binaryStep(node: SyntaxNode, convertedLhs: Typed | null, depth: number, convertedRhs?: Typed): Typed {
     const kids = this.kids(node);
     const exprs = kids.filter((k) => k.type.is('Expr'));
     const lhsNode = exprs[0];
@@ -435,27 +598,25 @@ class Converter {
     if (!lhsNode || !rhsNode || exprs.length !== 2 || !opNode) this.fail('malformed binary expression', node.from);
     const opText = this.src(opNode);
     const op = BINARY_OPS[opNode.name];
-    if (op === undefined) return this.fail(`operator ${JSON.stringify(opText)} is not supported yet`, opNode.from);
-    if (op === 'and' || op === 'or' || op === 'unless') {
-      this.fail(`set operator ${JSON.stringify(op)} is not supported yet`, opNode.from);
-    }
+    if (op === undefined) return this.fail(`operator ${JSON.stringify(opText)} is not supported`, opNode.from);
     const returnBool = node.getChild('BoolModifier') !== null;
     const clause = node.getChild('MatchingModifierClause');
     const fill = node.getChild('FillModifier');
-    if (fill) this.fail('fill modifiers are not supported yet', fill.from);
+    if (fill) this.fail('fill modifiers are not supported', fill.from);
     let on = false;
-    const labels: string[] = [];
+    let labels: string[] = [];
+    let include: string[] = [];
+    let card: MatchingCardinality = 'one-to-one';
     if (clause) {
-      const group = clause.getChild('GroupLeft') ?? clause.getChild('GroupRight');
-      if (group) this.fail(`${this.src(group).toLowerCase()} modifier is not supported yet`, group.from);
       on = clause.getChild('On') !== null;
-      const list = clause.getChild('GroupingLabels');
-      for (const l of list ? this.kids(list) : []) {
-        if (l.name === 'LabelName') labels.push(this.src(l));
-        else if (l.name === 'QuotedLabelName') {
-          const lit = l.getChild('StringLiteral');
-          labels.push(lit ? this.string(lit) : '');
-        }
+      const lists = clause.getChildren('GroupingLabels');
+      labels = this.groupingLabels(lists[0] ?? null);
+      const group = clause.getChild('GroupLeft') ?? clause.getChild('GroupRight');
+      if (group) {
+        card = group.name === 'GroupLeft' ? 'many-to-one' : 'one-to-many';
+        // The include list follows group_left/group_right; it is optional.
+        const after = lists.find((l) => l.from > group.from);
+        include = this.groupingLabels(after ?? null);
       }
     }
 
@@ -465,7 +626,9 @@ class Converter {
     let wrapSign: '+' | '-' | null = null;
     let innerFrom = node.from;
     const childDepth = depth + 1;
-    if (op === '^' && lhsNode.name === 'NumberDurationLiteral') {
+    if (convertedLhs) {
+      lhs = convertedLhs;
+    } else if (op === '^' && lhsNode.name === 'NumberDurationLiteral') {
       const { sign, numberFrom, value } = this.signedNumber(lhsNode);
       if (sign) {
         wrapSign = sign;
@@ -477,10 +640,18 @@ class Converter {
     } else {
       lhs = this.convert(lhsNode, childDepth);
     }
-    const rhs = this.convert(rhsNode, wrapSign ? childDepth + 1 : childDepth);
+    const rhs = convertedRhs ?? this.convert(rhsNode, wrapSign ? childDepth + 1 : childDepth);
 
     if (returnBool && !isComparisonOp(op)) {
       this.fail('bool modifier can only be used on comparison operators', opNode.from);
+    }
+    if (isComparisonOp(op) && !returnBool && lhs.type === 'scalar' && rhs.type === 'scalar') {
+      this.fail('comparisons between scalars must use BOOL modifier', opNode.from);
+    }
+    if (isSetOp(op) && card === 'one-to-one') card = 'many-to-many';
+    if (on) {
+      const both = labels.find((l) => include.includes(l));
+      if (both !== undefined) this.fail(`label ${JSON.stringify(both)} must not occur in ON and GROUP clause at once`, opNode.from);
     }
     for (const [side, t] of [
       [lhsNode, lhs],
@@ -490,14 +661,17 @@ class Converter {
         this.fail('binary expression must contain only scalar and instant vector types', side.from);
       }
     }
-    if (isComparisonOp(op) && !returnBool && lhs.type === 'scalar' && rhs.type === 'scalar') {
-      this.fail('comparisons between scalars must use BOOL modifier', opNode.from);
-    }
     let matching: VectorMatching | null = null;
     if (lhs.type === 'vector' && rhs.type === 'vector') {
-      matching = { card: 'one-to-one', on, labels, include: [] };
+      if (isSetOp(op) && card !== 'many-to-many') {
+        this.fail(`no grouping allowed for ${JSON.stringify(op)} operation`, opNode.from);
+      }
+      matching = { card, on, labels, include };
     } else if (labels.length > 0) {
       this.fail('vector matching only allowed between instant vectors', clause?.from ?? node.from);
+    }
+    if ((lhs.type === 'scalar' || rhs.type === 'scalar') && isSetOp(op)) {
+      this.fail(`set operator ${JSON.stringify(op)} not allowed in binary scalar expression`, opNode.from);
     }
 
     const type: ValueType = lhs.type === 'vector' || rhs.type === 'vector' ? 'vector' : 'scalar';
@@ -513,4 +687,197 @@ class Converter {
     if (!wrapSign) return { expr: bin, type };
     return { expr: { kind: 'UnaryExpr', op: wrapSign, expr: bin, pos: this.pos(node) }, type };
   }
+
+  /** A duration in a range or subquery bracket: a plain duration literal such as `5m`. */
+  private duration(node: SyntaxNode): number {
+    const kids = this.kids(node);
+    const lit = kids[0];
+    if (kids.length !== 1 || !lit || lit.name !== 'NumberDurationLiteralInDurationContext') {
+      return this.fail('only duration literals such as 5m are supported here', node.from);
+    }
+    const text = this.src(lit);
+    if (/^[0-9]+$/.test(text)) this.fail('missing unit character in duration', lit.from);
+    let ms: number | null;
+    try {
+      ms = parseDurationMs(text);
+    } catch (err) {
+      if (err instanceof LiteralError) return this.fail(err.message, lit.from);
+      throw err;
+    }
+    if (ms === null) return this.fail(`bad duration syntax: ${JSON.stringify(text)}`, lit.from);
+    return ms;
+  }
+
+  private matrixSelector(node: SyntaxNode, depth: number): Typed {
+    const [innerNode] = this.exprKids(node);
+    const rangeNode = node.getChild('DurationExpr');
+    if (!innerNode || !rangeNode) return this.fail('malformed range selector', node.from);
+    const inner = this.convert(innerNode, depth + 1);
+    // A range binds tighter than a sign: -x[5m] is -(x[5m]), a sign on a range vector.
+    if (inner.expr.kind === 'UnaryExpr') this.fail(UNARY_ON_RANGE, node.from);
+    if (inner.expr.kind !== 'VectorSelector') this.fail('ranges only allowed for vector selectors', node.from);
+    if (inner.expr.offsetMs !== undefined) this.fail('no offset modifiers allowed before range', rangeNode.from);
+    if (inner.expr.at !== undefined) this.fail('no @ modifiers allowed before range', rangeNode.from);
+    const rangeMs = this.duration(rangeNode);
+    return { expr: { kind: 'MatrixSelector', selector: inner.expr, rangeMs, pos: this.pos(node) }, type: 'matrix' };
+  }
+
+  private subquery(node: SyntaxNode, depth: number): Typed {
+    const [innerNode] = this.exprKids(node);
+    const durations = node.getChildren('DurationExpr');
+    const rangeNode = durations[0];
+    if (!innerNode || !rangeNode) return this.fail('malformed subquery', node.from);
+    const inner = this.convert(innerNode, depth + 1);
+    if (inner.expr.kind === 'UnaryExpr') this.fail(UNARY_ON_RANGE, node.from);
+    if (inner.type !== 'vector') this.fail(`subquery is only allowed on instant vector, got ${inner.type} instead`, node.from);
+    const rangeMs = this.duration(rangeNode);
+    const stepMs = durations[1] ? this.duration(durations[1]) : 0;
+    return { expr: { kind: 'SubqueryExpr', expr: inner.expr, rangeMs, stepMs, pos: this.pos(node) }, type: 'matrix' };
+  }
+
+  /** The selector or subquery that `offset` or `@` applies to. */
+  private modifierTarget(t: Typed, what: string, at: number): VectorSelector | Extract<Expr, { kind: 'SubqueryExpr' }> {
+    // Modifiers bind tighter than a sign: -x offset 5m is -(x offset 5m).
+    let e = t.expr;
+    while (e.kind === 'UnaryExpr') e = e.expr;
+    if (e.kind === 'VectorSelector' || e.kind === 'SubqueryExpr') return e;
+    if (e.kind === 'MatrixSelector') return e.selector;
+    return this.fail(`${what} modifier must be preceded by an instant vector selector or range vector selector or a subquery`, at);
+  }
+
+  private offset(node: SyntaxNode, depth: number): Typed {
+    const [innerNode] = this.exprKids(node);
+    const keyword = node.getChild('Offset');
+    const durationNode = node.getChild('OffsetDurationExpr');
+    if (!innerNode || !keyword || !durationNode) return this.fail('malformed offset modifier', node.from);
+    const inner = this.convert(innerNode, depth + 1);
+    const target = this.modifierTarget(inner, 'offset', keyword.from);
+    if (target.offsetMs) this.fail('offset may not be set multiple times', keyword.from);
+    // Prometheus 2.42 accepts `offset 5m` and `offset -5m`, nothing more elaborate.
+    let sign = 1;
+    let lit: SyntaxNode = durationNode;
+    const unary = durationNode.getChild('UnaryOp');
+    if (unary) {
+      if (this.src(unary) === '-') sign = -1;
+      const nested = durationNode.getChild('OffsetDurationExpr');
+      if (!nested) return this.fail('malformed offset modifier', durationNode.from);
+      lit = nested;
+    }
+    const ms = this.duration(lit);
+    target.offsetMs = sign * ms;
+    return { expr: inner.expr, type: inner.type };
+  }
+
+  private atModifier(node: SyntaxNode, depth: number): Typed {
+    const [innerNode] = this.exprKids(node);
+    const keyword = node.getChild('At');
+    if (!innerNode || !keyword) return this.fail('malformed @ modifier', node.from);
+    const inner = this.convert(innerNode, depth + 1);
+    const target = this.modifierTarget(inner, '@', keyword.from);
+    if (target.at) this.fail('@ <timestamp> may not be set multiple times', keyword.from);
+    let at: AtModifier;
+    const pre = node.getChild('AtModifierPreprocessors');
+    const num = node.getChild('NumberDurationLiteral');
+    if (pre) {
+      at = pre.getChild('AtStart') ? { kind: 'start' } : { kind: 'end' };
+    } else if (num) {
+      const { sign, value, numberFrom } = this.signedNumber(num);
+      if (/[a-z]/i.test(this.text.slice(numberFrom, num.to).replace(/^(inf|nan)$/i, ''))) {
+        this.fail('unexpected duration after @: a timestamp in seconds is expected', numberFrom);
+      }
+      const seconds = sign === '-' ? -value : value;
+      if (!Number.isFinite(seconds) || Math.abs(seconds) >= 9.223372036854776e18) {
+        this.fail(`timestamp out of bounds for @ modifier: ${Number.isNaN(seconds) ? 'NaN' : seconds > 0 ? '+Inf' : '-Inf'}`, num.from);
+      }
+      at = { kind: 'timestamp', timeMs: goRound(seconds * 1000) };
+    } else {
+      return this.fail('malformed @ modifier', node.from);
+    }
+    target.at = at;
+    return { expr: inner.expr, type: inner.type };
+  }
+
+  private call(node: SyntaxNode, depth: number): Typed {
+    const id = node.getChild('FunctionIdentifier');
+    const name = id ? this.src(id) : '?';
+    const sig = Object.prototype.hasOwnProperty.call(FUNCTION_SIGNATURES, name) ? FUNCTION_SIGNATURES[name] : undefined;
+    if (!sig) return this.fail(`unknown function with name ${JSON.stringify(name)}`, node.from);
+    const body = node.getChild('FunctionCallBody');
+    const argNodes = body ? this.exprKids(body) : [];
+    const nargs = sig.argTypes.length;
+    if (sig.variadic === 0) {
+      if (argNodes.length !== nargs) {
+        this.fail(`expected ${nargs} argument(s) in call to ${JSON.stringify(name)}, got ${argNodes.length}`, node.from);
+      }
+    } else {
+      const min = nargs - 1;
+      if (argNodes.length < min) {
+        this.fail(`expected at least ${min} argument(s) in call to ${JSON.stringify(name)}, got ${argNodes.length}`, node.from);
+      }
+      if (sig.variadic > 0 && argNodes.length > min + sig.variadic) {
+        this.fail(`expected at most ${min + sig.variadic} argument(s) in call to ${JSON.stringify(name)}, got ${argNodes.length}`, node.from);
+      }
+    }
+    const args: Expr[] = [];
+    argNodes.forEach((argNode, i) => {
+      const t = this.convert(argNode, depth + 1);
+      const want = sig.argTypes[Math.min(i, nargs - 1)]!;
+      this.expectType(t.type, want, `call to function ${JSON.stringify(name)}`, argNode.from);
+      args.push(t.expr);
+    });
+    return { expr: { kind: 'Call', name, args, pos: this.pos(node) }, type: sig.returnType };
+  }
+
+  private expectType(got: ValueType, want: ValueType, context: string, at: number): void {
+    if (got !== want) this.fail(`expected type ${documentedType(want)} in ${context}, got ${documentedType(got)}`, at);
+  }
+
+  private aggregate(node: SyntaxNode, depth: number): Typed {
+    const opNode = node.getChild('AggregateOp');
+    const opText = opNode ? this.src(opNode).toLowerCase() : '?';
+    if (!AGGREGATE_OPS.has(opText)) return this.fail(`aggregation ${JSON.stringify(opText)} is not supported`, node.from);
+    const op = opText as AggregateOp;
+    const modifier = node.getChild('AggregateModifier');
+    const without = modifier?.getChild('Without') !== null && modifier?.getChild('Without') !== undefined;
+    const grouping = modifier ? this.groupingLabels(modifier.getChild('GroupingLabels')) : [];
+    const body = node.getChild('FunctionCallBody');
+    const argNodes = body ? this.exprKids(body) : [];
+    if (argNodes.length === 0) this.fail('no arguments for aggregate expression provided', node.from);
+    const wanted = PARAM_AGGREGATES.has(op) ? 2 : 1;
+    if (argNodes.length !== wanted) {
+      this.fail(`wrong number of arguments for aggregate expression provided, expected ${wanted}, got ${argNodes.length}`, node.from);
+    }
+    const exprNode = argNodes[argNodes.length - 1]!;
+    let param: Expr | undefined;
+    if (wanted === 2) {
+      const paramNode = argNodes[0]!;
+      const p = this.convert(paramNode, depth + 1);
+      this.expectType(p.type, op === 'count_values' ? 'string' : 'scalar', 'aggregation parameter', paramNode.from);
+      param = p.expr;
+    }
+    const inner = this.convert(exprNode, depth + 1);
+    this.expectType(inner.type, 'vector', 'aggregation expression', exprNode.from);
+    const agg: Expr = { kind: 'AggregateExpr', op, expr: inner.expr, grouping, without, pos: this.pos(node) };
+    if (param) agg.param = param;
+    return { expr: agg, type: 'vector' };
+  }
+}
+
+const UNARY_ON_RANGE = 'unary expression only allowed on expressions of type scalar or instant vector, got "range vector"';
+
+const AGGREGATE_OPS: ReadonlySet<string> = new Set([
+  'sum', 'avg', 'min', 'max', 'count', 'count_values', 'group', 'stddev', 'stdvar', 'topk', 'bottomk', 'quantile',
+]);
+const PARAM_AGGREGATES: ReadonlySet<AggregateOp> = new Set<AggregateOp>(['topk', 'bottomk', 'quantile', 'count_values']);
+
+/** The type names Prometheus' messages use. */
+function documentedType(t: ValueType): string {
+  if (t === 'vector') return 'instant vector';
+  if (t === 'matrix') return 'range vector';
+  return t;
+}
+
+/** Go's math.Round: halves away from zero (JavaScript's Math.round sends -0.5 up to -0). */
+function goRound(x: number): number {
+  return x < 0 ? -Math.floor(-x + 0.5) : Math.floor(x + 0.5);
 }

@@ -63,12 +63,15 @@ export const ruleGroupSchema = z
     rules: z.array(ruleSchema).default([]),
   })
   .superRefine((group, ctx) => {
+    // Rule files often repeat an alert name with other labels (a warning and a critical
+    // threshold); only a repeat with the same labels is ambiguous, so only that is refused.
     const seen = new Map<string, number>();
     group.rules.forEach((rule, i) => {
       if (rule.alert === undefined) return;
-      const first = seen.get(rule.alert);
-      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['rules', i, 'alert'], message: `duplicate alert name "${rule.alert}" (first at rules[${first}])` });
-      else seen.set(rule.alert, i);
+      const identity = JSON.stringify([rule.alert, Object.entries(rule.labels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+      const first = seen.get(identity);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: ['rules', i, 'alert'], message: `duplicate alert name "${rule.alert}" with the same labels (first at rules[${first}])` });
+      else seen.set(identity, i);
     });
   });
 
@@ -88,6 +91,20 @@ export type RuleGroup = z.output<typeof ruleGroupSchema>;
 export type RuleFile = z.output<typeof ruleFileSchema>;
 
 export const DEFAULT_EVALUATION_INTERVAL_MS = 15_000;
+
+/**
+ * A key per alerting rule of a group, stable across uploads: the alert name, and for a later
+ * rule repeating a name, the name and its ordinal (`HighLatency#2`), so their alerts stay apart.
+ */
+export function alertRuleKeys(group: RuleGroup): (string | undefined)[] {
+  const count = new Map<string, number>();
+  return group.rules.map((rule) => {
+    if (rule.alert === undefined) return undefined;
+    const n = (count.get(rule.alert) ?? 0) + 1;
+    count.set(rule.alert, n);
+    return n === 1 ? rule.alert : `${rule.alert}#${n}`;
+  });
+}
 
 export function groupIntervalMs(group: RuleGroup): number {
   return group.interval ? parseDuration(group.interval) : DEFAULT_EVALUATION_INTERVAL_MS;

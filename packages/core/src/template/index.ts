@@ -1,76 +1,63 @@
 /**
- * Rule label and annotation templates, in the subset of Go text/template that alerting
- * rules use most: `{{ $labels.name }}`, `{{ .Labels.name }}`, `{{ index $labels "name" }}`,
- * `{{ $value }}` / `{{ .Value }}`, `{{ $externalLabels.name }}`, each optionally piped
- * through `humanize`, `humanizePercentage`, `humanizeDuration`, `printf "<fmt>"`.
- * Anything else is rejected when the rule is uploaded, with its position.
+ * Rule label and annotation templates: Go's text/template language with Prometheus' data and
+ * functions. A template sees `.Labels`, `.ExternalLabels`, `.ExternalURL` and `.Value`, and the
+ * variables `$labels`, `$externalLabels`, `$externalURL` and `$value`, as Prometheus declares
+ * them. Syntax errors and unknown functions are reported when a rule is uploaded, with the
+ * offset of the problem; errors while rendering become the value
+ * `<error expanding template: ...>`, as in Prometheus.
  */
+import { formatFloat, goSprintf, type GoValue } from './gofmt';
+import { execute, TemplateExecError, type TemplateFunction } from './exec';
+import { QUERY_FUNCTIONS, TEMPLATE_FUNCTION_NAMES, templateFunctions } from './funcs';
+import { parseTemplate as parseNodes, TemplateError, type Node } from './parse';
+
+export { TemplateError } from './parse';
+export { TemplateExecError } from './exec';
+export { formatFloat, goPrint, goSprintf, type GoValue } from './gofmt';
+
 export interface TemplateData {
+  /** The labels of the sample, `__name__` included (Prometheus passes the metric's labels). */
   labels: Record<string, string>;
   value: number;
   externalLabels?: Record<string, string>;
+  externalURL?: string;
 }
 
-export class TemplateError extends Error {
-  constructor(
-    message: string,
-    readonly position: number,
-  ) {
-    super(message);
-    this.name = 'TemplateError';
-  }
+const PREDECLARED = ['$labels', '$externalLabels', '$externalURL', '$value'];
+const KNOWN = new Set([...TEMPLATE_FUNCTION_NAMES, ...QUERY_FUNCTIONS]);
+
+const CACHE_MAX = 5000;
+const cache = new Map<string, Node[]>();
+
+/** Parses a template, throwing TemplateError with the offset of the first problem. */
+export function parseTemplate(template: string): Node[] {
+  const hit = cache.get(template);
+  if (hit) return hit;
+  const nodes = parseNodes(template, KNOWN, PREDECLARED);
+  refuseQueryFunctions(nodes);
+  if (cache.size >= CACHE_MAX) cache.clear();
+  cache.set(template, nodes);
+  return nodes;
 }
 
-type Source = { kind: 'label'; from: 'labels' | 'externalLabels'; name: string } | { kind: 'value' } | { kind: 'text'; text: string };
-type Fn = { name: 'humanize' | 'humanizePercentage' | 'humanizeDuration' } | { name: 'printf'; format: string };
-type Part = { kind: 'text'; text: string } | { kind: 'action'; source: Source; pipeline: Fn[] };
-
-const SOURCE_PATTERNS: [RegExp, (m: RegExpMatchArray) => Source][] = [
-  [/^\$labels\.([a-zA-Z_][a-zA-Z0-9_]*)$/, (m) => ({ kind: 'label', from: 'labels', name: m[1]! })],
-  [/^\.Labels\.([a-zA-Z_][a-zA-Z0-9_]*)$/, (m) => ({ kind: 'label', from: 'labels', name: m[1]! })],
-  [/^\$externalLabels\.([a-zA-Z_][a-zA-Z0-9_]*)$/, (m) => ({ kind: 'label', from: 'externalLabels', name: m[1]! })],
-  [/^\.ExternalLabels\.([a-zA-Z_][a-zA-Z0-9_]*)$/, (m) => ({ kind: 'label', from: 'externalLabels', name: m[1]! })],
-  [/^index \$labels "([^"\\]*)"$/, (m) => ({ kind: 'label', from: 'labels', name: m[1]! })],
-  [/^(\$value|\.Value)$/, () => ({ kind: 'value' })],
-  [/^"([^"\\]*)"$/, (m) => ({ kind: 'text', text: m[1]! })],
-];
-
-function parseFn(text: string, position: number): Fn {
-  if (text === 'humanize' || text === 'humanizePercentage' || text === 'humanizeDuration') return { name: text };
-  const printf = /^printf "((?:[^"\\]|\\.)*)"$/.exec(text);
-  if (printf) return { name: 'printf', format: JSON.parse(`"${printf[1]}"`) as string };
-  throw new TemplateError(`unsupported template function "${text.split(' ')[0]}"`, position);
-}
-
-export function parseTemplate(template: string): Part[] {
-  const parts: Part[] = [];
-  let pos = 0;
-  while (pos < template.length) {
-    const open = template.indexOf('{{', pos);
-    if (open < 0) {
-      parts.push({ kind: 'text', text: template.slice(pos) });
-      break;
+function refuseQueryFunctions(nodes: Node[]): void {
+  const stack = [...nodes];
+  const visitPipe = (p: { cmds: { args: import('./parse').Arg[] }[] }) => {
+    for (const c of p.cmds) {
+      for (const a of c.args) {
+        if (a.kind === 'ident' && QUERY_FUNCTIONS.has(a.name)) {
+          throw new TemplateError(`function "${a.name}" (queries inside templates) is not supported`, a.pos);
+        }
+        if (a.kind === 'pipe') visitPipe(a.pipe);
+      }
     }
-    if (open > pos) parts.push({ kind: 'text', text: template.slice(pos, open) });
-    const close = template.indexOf('}}', open + 2);
-    if (close < 0) throw new TemplateError('unclosed action: missing "}}"', open);
-    let inner = template.slice(open + 2, close);
-    // `{{-` and `-}}` trim surrounding space in Go templates; the trimming is applied to neighbours below.
-    const trimLeft = inner.startsWith('- ');
-    const trimRight = inner.endsWith(' -');
-    inner = inner.slice(trimLeft ? 2 : 0, trimRight ? -2 : undefined).trim();
-    if (trimLeft && parts.at(-1)?.kind === 'text') (parts.at(-1) as { text: string }).text = (parts.at(-1) as { text: string }).text.trimEnd();
-    const [head, ...pipes] = inner.split('|').map((s) => s.trim());
-    const pattern = SOURCE_PATTERNS.map(([re, make]) => {
-      const m = re.exec(head ?? '');
-      return m ? make(m) : undefined;
-    }).find(Boolean);
-    if (!pattern) throw new TemplateError(`unsupported template action "{{ ${inner} }}"`, open);
-    parts.push({ kind: 'action', source: pattern, pipeline: pipes.map((p) => parseFn(p, open)) });
-    pos = close + 2;
-    if (trimRight) while (pos < template.length && /\s/.test(template[pos]!)) pos++;
+  };
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n.kind === 'text') continue;
+    visitPipe(n.pipe);
+    if (n.kind !== 'action') stack.push(...n.list, ...n.elseList);
   }
-  return parts;
 }
 
 /** Returns an error message with position, or undefined when the template is valid. */
@@ -84,38 +71,56 @@ export function checkTemplate(template: string): string | undefined {
   }
 }
 
-export function expandTemplate(template: string, data: TemplateData): string {
-  if (!template.includes('{{')) return template;
-  return parseTemplate(template)
-    .map((part) => {
-      if (part.kind === 'text') return part.text;
-      let value: string | number =
-        part.source.kind === 'value'
-          ? data.value
-          : part.source.kind === 'text'
-            ? part.source.text
-            : ((part.source.from === 'labels' ? data.labels : (data.externalLabels ?? {}))[part.source.name] ?? '');
-      for (const fn of part.pipeline) value = applyFn(fn, value);
-      return typeof value === 'number' ? formatGoFloat(value) : value;
-    })
-    .join('');
+const functionsByUrl = new Map<string, Map<string, TemplateFunction>>();
+function functionsFor(externalURL: string): Map<string, TemplateFunction> {
+  let fns = functionsByUrl.get(externalURL);
+  if (!fns) {
+    if (functionsByUrl.size > 100) functionsByUrl.clear();
+    fns = templateFunctions({ externalURL });
+    functionsByUrl.set(externalURL, fns);
+  }
+  return fns;
 }
 
-function applyFn(fn: Fn, input: string | number): string {
-  const v = typeof input === 'number' ? input : Number(input);
-  switch (fn.name) {
-    case 'humanize':
-      return humanize(v);
-    case 'humanizePercentage':
-      return `${formatSignificant(v * 100, 4)}%`;
-    case 'humanizeDuration':
-      return humanizeDuration(v);
-    case 'printf':
-      return sprintf(fn.format, input);
+/**
+ * Renders a template as Prometheus renders alert labels and annotations. A template that fails
+ * to parse or to execute renders as `<error expanding template: reason>`, so one bad annotation
+ * does not stop the alert.
+ */
+export function expandTemplate(template: string, data: TemplateData): string {
+  if (!template.includes('{{')) return template;
+  try {
+    const nodes = parseTemplate(template);
+    const dot: GoValue = {
+      Labels: data.labels,
+      ExternalLabels: data.externalLabels ?? {},
+      ExternalURL: data.externalURL ?? '',
+      Value: data.value,
+    };
+    const vars: Record<string, GoValue> = {
+      $labels: data.labels,
+      $externalLabels: data.externalLabels ?? {},
+      $externalURL: data.externalURL ?? '',
+      $value: data.value,
+    };
+    return execute(nodes, dot, vars, functionsFor(data.externalURL ?? ''));
+  } catch (err) {
+    if (err instanceof TemplateError || err instanceof TemplateExecError) return `<error expanding template: ${err.message}>`;
+    throw err;
   }
 }
 
-/** Go's strconv.FormatFloat(v, 'g', -1, 64)-like rendering, which is how Prometheus prints $value. */
+/** fmt's %v for a float64 (how `{{ $value }}` prints). */
+export function formatGoValue(v: number): string {
+  return formatFloat(v, 'g', -1);
+}
+
+/** fmt.Sprintf for callers outside templates. */
+export function sprintf(format: string, ...args: GoValue[]): string {
+  return goSprintf(format, args);
+}
+
+/** A sample value as the Prometheus HTTP API prints it (JSON number strings). */
 export function formatGoFloat(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
@@ -125,71 +130,4 @@ export function formatGoFloat(v: number): string {
     return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
   }
   return String(v);
-}
-
-function formatSignificant(v: number, digits: number): string {
-  if (!Number.isFinite(v)) return formatGoFloat(v);
-  return String(Number(v.toPrecision(digits)));
-}
-
-function humanize(v: number): string {
-  if (v === 0 || !Number.isFinite(v)) return formatGoFloat(v);
-  const abs = Math.abs(v);
-  if (abs >= 1) {
-    const units = ['', 'k', 'M', 'G', 'T', 'P', 'E', 'Z', 'Y'];
-    let i = 0;
-    let x = v;
-    while (Math.abs(x) >= 1000 && i < units.length - 1) {
-      x /= 1000;
-      i++;
-    }
-    return `${formatSignificant(x, 4)}${units[i]}`;
-  }
-  const units = ['', 'm', 'u', 'n', 'p', 'f', 'a', 'z', 'y'];
-  let i = 0;
-  let x = v;
-  while (Math.abs(x) < 1 && i < units.length - 1) {
-    x *= 1000;
-    i++;
-  }
-  return `${formatSignificant(x, 4)}${units[i]}`;
-}
-
-function humanizeDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return formatGoFloat(seconds);
-  if (Math.abs(seconds) < 1) {
-    if (seconds === 0) return '0s';
-    return `${formatSignificant(seconds * 1000, 4)}ms`;
-  }
-  const sign = seconds < 0 ? '-' : '';
-  let s = Math.abs(seconds);
-  const days = Math.floor(s / 86400);
-  s -= days * 86400;
-  const hours = Math.floor(s / 3600);
-  s -= hours * 3600;
-  const minutes = Math.floor(s / 60);
-  s -= minutes * 60;
-  const secs = formatSignificant(s, 4);
-  if (days > 0) return `${sign}${days}d ${hours}h ${minutes}m ${secs}s`;
-  if (hours > 0) return `${sign}${hours}h ${minutes}m ${secs}s`;
-  if (minutes > 0) return `${sign}${minutes}m ${secs}s`;
-  return `${sign}${secs}s`;
-}
-
-/** printf with the verbs rules use: %s %d %f %.Nf %g %v %%. */
-function sprintf(format: string, arg: string | number): string {
-  return format.replace(/%(\.(\d+))?([sdfgv%])/g, (_m, _p, precision: string | undefined, verb: string) => {
-    if (verb === '%') return '%';
-    const n = typeof arg === 'number' ? arg : Number(arg);
-    switch (verb) {
-      case 'd':
-        return Number.isFinite(n) ? String(Math.trunc(n)) : formatGoFloat(n);
-      case 'f':
-        return Number.isFinite(n) ? n.toFixed(precision === undefined ? 6 : Number(precision)) : formatGoFloat(n);
-      case 'g':
-        return formatGoFloat(n);
-      default:
-        return typeof arg === 'number' ? formatGoFloat(arg) : arg;
-    }
-  });
 }

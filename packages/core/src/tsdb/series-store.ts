@@ -65,8 +65,13 @@ export class SeriesStore {
 
   async write(tenant: string, samples: Sample[]): Promise<WriteResult> {
     const bySeries = new Map<string, { labels: Labels; samples: ChunkSample[] }>();
+    // Decoders hand consecutive samples of one series the same labels object: hash it once.
+    let lastLabels: Labels | undefined;
+    let lastId = '';
     for (const s of samples) {
-      const id = fingerprint(s.labels);
+      const id = s.labels === lastLabels ? lastId : fingerprint(s.labels);
+      lastLabels = s.labels;
+      lastId = id;
       let entry = bySeries.get(id);
       if (!entry) bySeries.set(id, (entry = { labels: s.labels, samples: [] }));
       entry.samples.push({ t: s.t, v: s.v });
@@ -144,16 +149,18 @@ export class SeriesStore {
 
   /** Samples of one series in [startMs, endMs], sorted, one per timestamp. */
   async samples(tenant: string, seriesId: string, startMs: number, endMs: number): Promise<ChunkSample[]> {
-    const merged = new Map<number, number>();
+    // Samples stay objects all the way: a NaN in a number[] (even a [t, v] pair from Map.entries())
+    // may lose its payload in V8, and the stale marker is a NaN payload.
+    const merged = new Map<number, ChunkSample>();
     for (let bucket = Math.floor(startMs / BUCKET_MS); bucket <= Math.floor(endMs / BUCKET_MS); bucket++) {
       // Chunks are sorted by their last timestamp, so skFrom drops the ones ending before the range.
       const items = await queryAll<ChunkValue>(this.store, seriesKeys.chunks(tenant, seriesId, bucket), { skFrom: pad(startMs) });
       // Equal timestamps across chunks: the chunk with the greatest key wins, which is deterministic whatever the write order.
       for (const item of items) {
-        for (const s of decodeChunk(item.value.c)) if (s.t >= startMs && s.t <= endMs) merged.set(s.t, s.v);
+        for (const s of decodeChunk(item.value.c)) if (s.t >= startMs && s.t <= endMs) merged.set(s.t, s);
       }
     }
-    return [...merged.entries()].sort((a, b) => a[0] - b[0]).map(([t, v]) => ({ t, v }));
+    return [...merged.values()].sort((a, b) => a.t - b.t);
   }
 
   /** A PromQL sample source scoped to one tenant. */

@@ -5,6 +5,7 @@
  */
 import { formatPath, type Issue } from '../../errors';
 import { httpConfigSchema } from './http-config';
+import { checkReceiverConfigs } from '../notify/schemas';
 import { OTHER_RECEIVER_KINDS, type GlobalConfig, type ReceiverConfig } from './schema';
 
 const isSet = (v: unknown) => typeof v === 'string' && v !== '';
@@ -12,6 +13,8 @@ const isSet = (v: unknown) => typeof v === 'string' && v !== '';
 export function checkOtherReceivers(receivers: ReceiverConfig[], global: GlobalConfig): Issue[] {
   const issues: Issue[] = [];
   receivers.forEach((r, ri) => {
+    // The kinds Vigil sends to get their strict schema (fields, types, template syntax).
+    issues.push(...checkReceiverConfigs(r as Record<string, unknown>, ri));
     for (const kind of OTHER_RECEIVER_KINDS) {
       (r[kind] ?? []).forEach((cfg, ci) => {
         const at = (...rest: PropertyKey[]) => formatPath(['receivers', ri, kind, ci, ...rest]);

@@ -58,13 +58,13 @@ describe('matchRoutes', () => {
   it.each<[Record<string, string>, ReturnType<typeof summary>]>([
     [{ owner: 'team-A' }, [{ receiver: 'notify-A', key: '{}/{owner="team-A"}', groupBy: [], all: false, wait: 30 * S, interval: 5 * M, repeat: 4 * H }]],
     [{ owner: 'team-A', env: 'unset' }, [{ receiver: 'notify-A', key: '{}/{owner="team-A"}', groupBy: [], all: false, wait: 30 * S, interval: 5 * M, repeat: 4 * H }]],
-    [{ owner: 'team-C' }, [{ receiver: 'notify-BC', key: '{}/{owner=~"team-(B|C)"}', groupBy: ['bar', 'foo'], all: false, wait: 2 * M, interval: 5 * M, repeat: 4 * H }]],
+    [{ owner: 'team-C' }, [{ receiver: 'notify-BC', key: '{}/{owner=~"^(?:team-(B|C))$"}', groupBy: ['bar', 'foo'], all: false, wait: 2 * M, interval: 5 * M, repeat: 4 * H }]],
     [{ owner: 'team-A', env: 'testing' }, [{ receiver: 'notify-testing', key: '{}/{owner="team-A"}/{env="testing"}', groupBy: [], all: true, wait: 30 * S, interval: 5 * M, repeat: 4 * H }]],
     [
       { owner: 'team-A', env: 'production' },
       [
         { receiver: 'notify-productionA', key: '{}/{owner="team-A"}/{env="production"}', groupBy: [], all: false, wait: 1 * M, interval: 5 * M, repeat: 4 * H },
-        { receiver: 'notify-productionB', key: '{}/{owner="team-A"}/{env=~"produ.*",job=~".*"}', groupBy: ['job'], all: false, wait: 30 * S, interval: 5 * M, repeat: 1 * H },
+        { receiver: 'notify-productionB', key: '{}/{owner="team-A"}/{env=~"^(?:produ.*)$",job=~"^(?:.*)$"}', groupBy: ['job'], all: false, wait: 30 * S, interval: 5 * M, repeat: 1 * H },
       ],
     ],
     [{ group_by: 'role' }, [{ receiver: 'notify-def', key: '{}/{group_by="role"}', groupBy: ['role'], all: false, wait: 30 * S, interval: 5 * M, repeat: 4 * H }]],
@@ -86,7 +86,7 @@ describe('matchRoutes', () => {
     expect(ids).toContain('{}/{owner="team-A"}/0/{env="production"}/1');
     expect(matchRoutes(tree, { owner: 'team-A', env: 'production' }).map((m) => m.routeId)).toEqual([
       '{}/{owner="team-A"}/0/{env="production"}/1',
-      '{}/{owner="team-A"}/0/{env=~"produ.*",job=~".*"}/2',
+      '{}/{owner="team-A"}/0/{env=~"^(?:produ.*)$",job=~"^(?:.*)$"}/2',
     ]);
   });
 
@@ -141,7 +141,7 @@ route:
       matchers: ['m!="q"', 'a="x"']
 receivers: [{name: r}]
 `);
-    expect(matchRoutes(c.route, { z: '1', a: 'x', m: 'p' })[0]?.routeKey).toBe('{}/{a="x",a=~"x|y",m!="q",z="1"}');
+    expect(matchRoutes(c.route, { z: '1', a: 'x', m: 'p' })[0]?.routeKey).toBe('{}/{a=~"^(?:x|y)$",a="x",m!="q",z="1"}');
   });
 
   it('group_by ... on a child overrides named grouping, and named grouping overrides ... below it', () => {
@@ -182,7 +182,7 @@ describe('groupLabels and groupKey', () => {
       '{}/{env=~"produ.*",job=~".*"}:{alertname="A \\"quoted\\"\\n", job="api"}',
     );
     const [, b] = matchRoutes(tree, alert);
-    expect(groupKey(b!.routeKey, groupLabels(b!, alert))).toBe('{}/{owner="team-A"}/{env=~"produ.*",job=~".*"}:{job="api"}');
+    expect(groupKey(b!.routeKey, groupLabels(b!, alert))).toBe('{}/{owner="team-A"}/{env=~"^(?:produ.*)$",job=~"^(?:.*)$"}:{job="api"}');
     expect(formatLabelSet({ b: '2', a: '1' })).toBe('{a="1", b="2"}');
   });
 });

@@ -68,7 +68,8 @@ export const DEFAULT_ROUTE_OPTS: RouteOpts = {
 function routeMatchers(cfg: RouteConfig): CompiledMatcher[] {
   const out: CompiledMatcher[] = [];
   for (const [name, value] of Object.entries(cfg.match ?? {})) out.push(compileMatcher({ name, type: '=', value }));
-  for (const [name, value] of Object.entries(cfg.match_re ?? {})) out.push(compileMatcher({ name, type: '=~', value }));
+  // Alertmanager anchors `match_re` patterns itself, and route (and group) keys show them so.
+  for (const [name, value] of Object.entries(cfg.match_re ?? {})) out.push(compileMatcher({ name, type: '=~', value: `^(?:${value})$` }));
   for (const line of cfg.matchers ?? []) out.push(...parseMatchers(line));
   return sortMatchers(out);
 }

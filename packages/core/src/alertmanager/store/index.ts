@@ -72,6 +72,8 @@ export interface AggregationGroup {
   /** The due time of the flush that currently owns sending (kept so a redelivery can retry it). */
   claimedDue?: number;
   lastFlushedDue?: number;
+  /** Set when the last alert left the group: an empty group lives on briefly, as in Alertmanager. */
+  emptySince?: number;
 }
 
 /** What was last sent to one integration of a receiver for one group. */

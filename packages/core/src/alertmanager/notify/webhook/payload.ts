@@ -6,6 +6,7 @@ import { fingerprint as computeFingerprint } from '../../../model/fingerprint';
 import type { Labels } from '../../../model/labels';
 import { compareGoStrings } from '../../matchers';
 import { formatGoTime, GO_ZERO_TIME, toMillis } from './time';
+import { quoteMeta } from '../../template/data';
 
 export interface WebhookAlertInput {
   labels: Labels;
@@ -104,7 +105,9 @@ export function buildWebhookPayload(input: BuildWebhookPayloadInput): WebhookPay
     };
   });
   return {
-    receiver: input.receiver,
+    // Alertmanager's template data quotes the receiver name as a regexp (regexp.QuoteMeta), and
+    // the webhook payload is that data.
+    receiver: quoteMeta(input.receiver),
     status: out.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
     alerts: out,
     groupLabels: sortedObject(input.groupLabels),

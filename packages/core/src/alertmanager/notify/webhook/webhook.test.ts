@@ -81,6 +81,10 @@ describe('buildWebhookPayload', () => {
     expect(none).toMatchObject({ status: 'resolved', alerts: [], commonLabels: {}, commonAnnotations: {}, truncatedAlerts: 0 });
   });
 
+  it('quotes the receiver name as Alertmanager does (regexp.QuoteMeta)', () => {
+    expect(buildWebhookPayload({ receiver: 'team-x.pager (eu)', groupKey: 'k', groupLabels: {}, alerts: [], now: NOW }).receiver).toBe('team-x\\.pager \\(eu\\)');
+  });
+
   it('treats an alert without endsAt as firing, and endsAt == now as resolved', () => {
     const p = buildWebhookPayload({ receiver: 'r', groupKey: 'k', groupLabels: {}, alerts: [{ labels: { a: '1' }, startsAt: NOW }, { labels: { a: '2' }, startsAt: NOW, endsAt: NOW }], now: NOW });
     expect(p.alerts.map((a) => [a.status, a.endsAt])).toEqual([

@@ -1,0 +1,4 @@
+export { createAwsRuntime, getRuntime, setRuntime, awsEnvSchema, type AwsEnv, type AwsRuntime, type AwsRuntimeOverrides } from './context';
+export { sqsHandler, toDelivered, type SqsDelivered } from './sqs';
+export { scheduleHandler } from './schedule';
+export { apiHandler } from './api';

@@ -1,0 +1,1 @@
+export { QueueEventBus, EVENTS_QUEUE } from './queue-event-bus';

@@ -1,0 +1,567 @@
+import { odata, RestError, TableClient, type TransactionAction } from '@azure/data-tables';
+import {
+  ConditionFailedError,
+  silentLogger,
+  type Clock,
+  type DeleteOptions,
+  type JsonValue,
+  type Logger,
+  type PutOptions,
+  type QueryOptions,
+  type QueryPage,
+  type StateStore,
+  type StoreItem,
+  type WriteOp,
+} from '@vigil/core';
+import { decodeKey, encodeKey, encodeKeyBytes, MAX_ENCODED_KEY_LENGTH, prefixSuccessor } from './keys';
+import { asRow, isLive, joinValue, restore, serialize, toEntity, tombstone, toItem, type EntityProps, type Row } from './entity';
+
+/** An entity group transaction takes at most 100 operations (and 4 MiB). */
+export const MAX_TRANSACT_OPS = 100;
+/** Payload budget of one batchWrite transaction, under the 4 MiB request limit. */
+const TRANSACTION_BYTES = 3 * 1024 * 1024;
+const PARTITION_CONCURRENCY = 8;
+
+export interface TableStateStoreOptions {
+  /** Items per query page when the caller gives no limit. Default 1000. */
+  defaultPageLimit?: number;
+  /** A page stops before its value bytes would pass this (it always holds at least one item). Default 1 MiB. */
+  pageByteLimit?: number;
+  /** Re-reads after losing an ETag race before giving up. Default 25. */
+  maxConflictRetries?: number;
+  logger?: Logger;
+  /**
+   * Fault injection for tests: runs before each partition of a transaction is committed, so a
+   * test can change the store between the checks and the commit (a concurrent writer).
+   */
+  beforePartitionCommit?: (pk: string, index: number) => Promise<void>;
+}
+
+interface CursorState {
+  sk: string;
+  reverse: boolean;
+}
+
+/** One operation, read and checked, turned into a Table action. */
+interface Planned {
+  op: WriteOp;
+  pkEnc: string;
+  rkEnc: string;
+  /** The entity as read (absent when there is none, live or expired). */
+  before?: Row;
+  /** Undefined when there is nothing to write (deleting an absent item). */
+  action?: TransactionAction;
+}
+
+/** The store lost an ETag race: re-read and plan again. */
+class Conflict extends Error {}
+
+/**
+ * StateStore on one Azure Table. Table Storage can only make a write conditional on the
+ * entity's ETag, not on a property, so every write reads the entity, checks the version
+ * condition against it, and writes with If-Match on the ETag it read (or as an insert, which
+ * fails if the entity appeared meanwhile). Losing that race re-reads and re-checks, so a
+ * condition is judged on the state the write actually replaced.
+ *
+ * Table Storage has no TTL: expired entities stay until `sweepExpired()` deletes them; every
+ * read filters them out (`exp gt now`), and writes treat them as absent.
+ */
+export class TableStateStore implements StateStore {
+  private readonly defaultPageLimit: number;
+  private readonly pageByteLimit: number;
+  private readonly maxConflictRetries: number;
+  private readonly logger: Logger;
+  private readonly beforePartitionCommit?: (pk: string, index: number) => Promise<void>;
+
+  constructor(
+    private readonly client: TableClient,
+    private readonly clock: Clock,
+    options: TableStateStoreOptions = {},
+  ) {
+    this.defaultPageLimit = options.defaultPageLimit ?? 1000;
+    this.pageByteLimit = options.pageByteLimit ?? 1024 * 1024;
+    this.maxConflictRetries = options.maxConflictRetries ?? 25;
+    this.logger = options.logger ?? silentLogger;
+    this.beforePartitionCommit = options.beforePartitionCommit;
+  }
+
+  /** A store on `table` (created if missing) of the storage account in the connection string. */
+  static async fromConnectionString(connectionString: string, table: string, clock: Clock, options: TableStateStoreOptions = {}): Promise<TableStateStore> {
+    const client = TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: isInsecure(connectionString) });
+    await client.createTable();
+    return new TableStateStore(client, clock, options);
+  }
+
+  get tableName(): string {
+    return this.client.tableName;
+  }
+
+  async get<V = JsonValue>(pk: string, sk: string): Promise<StoreItem<V> | undefined> {
+    checkKey(pk, sk);
+    const row = await this.read(encodePk(pk), encodeSk(sk));
+    return row && isLive(row, this.clock.now()) ? toItem<V>(pk, sk, row) : undefined;
+  }
+
+  async put<V extends JsonValue = JsonValue>(pk: string, sk: string, value: V, options: PutOptions = {}): Promise<StoreItem<V>> {
+    const op: WriteOp = { type: 'put', pk, sk, value, ifVersion: options.ifVersion, expiresAt: options.expiresAt };
+    checkOp(op);
+    const json = serialize(value, pk, sk);
+    if (options.ifVersion === 0 && (await this.tryCreate([op], new Map([[op, json]])))) {
+      return options.expiresAt === undefined ? { pk, sk, value, version: 1 } : { pk, sk, value, version: 1, expiresAt: options.expiresAt };
+    }
+    const version = await this.withConflictRetries(async () => {
+      const [planned] = await this.plan([op], new Map([[op, json]]), false);
+      if (!planned) throw new Error('nothing planned for a put');
+      await this.commitOne(planned);
+      return versionOf(planned);
+    });
+    const item: StoreItem<V> = { pk, sk, value, version };
+    if (options.expiresAt !== undefined) item.expiresAt = options.expiresAt;
+    return item;
+  }
+
+  async delete(pk: string, sk: string, options: DeleteOptions = {}): Promise<void> {
+    const op: WriteOp = { type: 'delete', pk, sk, ifVersion: options.ifVersion };
+    checkOp(op);
+    await this.withConflictRetries(async () => {
+      const [planned] = await this.plan([op], new Map(), false);
+      if (planned) await this.commitOne(planned);
+    });
+  }
+
+  async query<V = JsonValue>(pk: string, options: QueryOptions = {}): Promise<QueryPage<V>> {
+    if (typeof pk !== 'string' || pk === '') throw new TypeError('pk must be a non-empty string');
+    const limit = options.limit ?? this.defaultPageLimit;
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+    const reverse = options.reverse === true;
+
+    // Bounds on the encoded RowKey; the encoding keeps byte order, so these are the sk bounds.
+    let lower: string | undefined = options.skFrom !== undefined ? encodeSk(options.skFrom, false) : undefined;
+    let upper: string | undefined = options.skTo !== undefined ? encodeSk(options.skTo, false) : undefined;
+    let after: string | undefined;
+    if (options.skPrefix !== undefined && options.skPrefix !== '') {
+      const from = encodeSk(options.skPrefix, false);
+      if (lower === undefined || from > lower) lower = from;
+      const end = prefixSuccessor(options.skPrefix);
+      if (end) {
+        const to = encodeKeyBytes(end);
+        if (upper === undefined || to < upper) upper = to;
+      }
+    }
+    if (options.cursor !== undefined) {
+      const cursor = decodeCursor(options.cursor);
+      if (cursor.reverse !== reverse) throw new Error('cursor belongs to a query in the other direction');
+      const at = encodeSk(cursor.sk, false);
+      if (reverse) upper = upper === undefined || at < upper ? at : upper;
+      else after = at;
+    }
+    const now = this.clock.now();
+    const filter = (lo: string | undefined) => {
+      let f = odata`PartitionKey eq ${encodePk(pk)}`;
+      if (lo !== undefined) f += odata` and RowKey ge ${lo}`;
+      if (after !== undefined) f += odata` and RowKey gt ${after}`;
+      if (upper !== undefined) f += odata` and RowKey lt ${upper}`;
+      return `${f} and exp gt ${doubleLiteral(now)}`;
+    };
+
+    const items: StoreItem<V>[] = [];
+    let bytes = 0;
+    let more = false;
+    const take = (row: Row): boolean => {
+      const text = joinValue(row);
+      const size = Buffer.byteLength(text, 'utf8');
+      if (items.length >= limit || (items.length > 0 && bytes + size > this.pageByteLimit)) return false;
+      bytes += size;
+      items.push({ ...toItem<V>(pk, decodeKey(row.rowKey), row) });
+      return true;
+    };
+
+    if (!reverse) {
+      const rows = this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter: filter(lower) } });
+      scan: for await (const page of rows.byPage({ maxPageSize: Math.min(1000, limit + 1) })) {
+        for (const entity of page) {
+          if (!take(asRow(entity))) {
+            more = true;
+            break scan;
+          }
+        }
+      }
+    } else {
+      // Table Storage returns rows in ascending order only. A reverse page first reads the keys
+      // (only the keys) from the lower bound up to the cursor, keeps the last `limit`, then reads
+      // those rows in full: each reverse page costs a scan of every key below its cursor.
+      const tail: string[] = [];
+      let seen = 0;
+      const keys = this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter: filter(lower), select: ['RowKey'] } });
+      for await (const page of keys.byPage({ maxPageSize: 1000 })) {
+        for (const entity of page) {
+          seen++;
+          tail.push(entity.rowKey as string);
+          if (tail.length > limit) tail.shift();
+        }
+      }
+      const first = tail[0];
+      if (first !== undefined) {
+        const rows: Row[] = [];
+        for await (const entity of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter: filter(first) } })) {
+          rows.push(asRow(entity));
+        }
+        rows.reverse();
+        for (const row of rows) if (!take(row)) break;
+        more = seen > items.length;
+      }
+    }
+    const last = items[items.length - 1];
+    return more && last ? { items, cursor: encodeCursor({ sk: last.sk, reverse }) } : { items };
+  }
+
+  /**
+   * Atomic within one partition (one entity group transaction, at most 100 operations).
+   * Operations on several partitions are committed partition by partition after every
+   * condition was checked; if a later partition fails, the partitions already committed are
+   * rolled back with If-Match on the ETags they were written with, and after a lost race the
+   * whole transaction is retried. Readers may see the partitions one at a time. Vigil's own
+   * callers (the alert-state commit) write a single partition.
+   */
+  async transact(ops: WriteOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    if (ops.length > MAX_TRANSACT_OPS) throw new RangeError(`transact takes at most ${MAX_TRANSACT_OPS} operations, got ${ops.length}`);
+    const seen = new Set<string>();
+    const json = new Map<WriteOp, string>();
+    for (const op of ops) {
+      checkOp(op);
+      const key = JSON.stringify([op.pk, op.sk]);
+      if (seen.has(key)) throw new Error(`transact has more than one operation on ${op.pk} / ${op.sk}`);
+      seen.add(key);
+      if (op.type === 'put') json.set(op, serialize(op.value, op.pk, op.sk));
+    }
+    await this.withConflictRetries(async () => {
+      const planned = await this.plan(ops, json, true);
+      const groups = groupBy(planned.filter((p) => p.action), (p) => p.pkEnc);
+      const committed: { planned: Planned[]; etags: Map<string, string> }[] = [];
+      for (const group of groups.values()) {
+        try {
+          await this.beforePartitionCommit?.(decodeKey(group[0]?.pkEnc ?? ''), committed.length);
+          committed.push({ planned: group, etags: await this.commitGroup(group) });
+        } catch (err) {
+          // Whatever failed (a lost race, the network), the partitions already written go back.
+          if (committed.length > 0) await this.rollBack(committed);
+          throw err;
+        }
+      }
+      for (const c of committed) await this.reapTombstones(c.planned, c.etags);
+    });
+  }
+
+  /** Unconditional writes, one entity group transaction per ≤100 operations of one partition. */
+  async batchWrite(ops: WriteOp[]): Promise<void> {
+    const json = new Map<WriteOp, string>();
+    for (const op of ops) {
+      checkOp(op);
+      if (op.ifVersion !== undefined) throw new Error('batchWrite is unconditional; use transact for ifVersion');
+      if (op.type === 'put') json.set(op, serialize(op.value, op.pk, op.sk));
+    }
+    const partitions = groupBy(ops, (op) => encodePk(op.pk));
+    await mapLimit([...partitions.values()], PARTITION_CONCURRENCY, async (partitionOps) => {
+      // Chunks of one partition go in order, so a later op on the same key wins.
+      for (const chunk of chunks(partitionOps, json)) {
+        if (await this.tryCreate(chunk, json)) continue;
+        await this.withConflictRetries(async () => {
+          const planned = await this.planChunk(chunk, json);
+          await this.commitGroup(planned.filter((p) => p.action));
+        });
+      }
+    });
+  }
+
+  /**
+   * Deletes entities whose expiry has passed (reads already ignore them). A full-table scan
+   * with a filter, since Table Storage has no secondary index: run it on a timer. Each delete
+   * carries the ETag read, so an entity rewritten meanwhile is kept. Returns how many went.
+   */
+  async sweepExpired(): Promise<number> {
+    const filter = `exp le ${doubleLiteral(this.clock.now())}`;
+    let removed = 0;
+    for await (const entity of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
+      try {
+        await this.client.deleteEntity(entity.partitionKey as string, entity.rowKey as string, { etag: entity.etag });
+        removed++;
+      } catch (err) {
+        if (!isStatus(err, 404, 412)) throw err;
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * The optimistic path for items that are usually new (content-addressed chunks, create-only
+   * index entries): insert them all in one request without reading first. Resolves false when
+   * any of them exists (physically, live or expired): the caller then reads and plans.
+   */
+  private async tryCreate(ops: WriteOp[], json: Map<WriteOp, string>): Promise<boolean> {
+    if (ops.length === 0 || ops.some((op) => op.type !== 'put')) return false;
+    const planned = ops.map((op): Planned => {
+      const pkEnc = encodePk(op.pk);
+      const rkEnc = encodeSk(op.sk);
+      const expiresAt = op.type === 'put' ? op.expiresAt : undefined;
+      return { op, pkEnc, rkEnc, action: ['create', toEntity(pkEnc, rkEnc, json.get(op) ?? '', 1, expiresAt)] };
+    });
+    try {
+      if (planned.length === 1) await this.commitOne(planned[0] as Planned);
+      else await this.commitGroup(planned);
+      return true;
+    } catch (err) {
+      if (err instanceof Conflict) return false;
+      throw err;
+    }
+  }
+
+  private async read(pkEnc: string, rkEnc: string): Promise<Row | undefined> {
+    try {
+      return asRow(await this.client.getEntity<Record<string, unknown>>(pkEnc, rkEnc));
+    } catch (err) {
+      if (isStatus(err, 404)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Reads every target entity and checks every condition before anything is written, so a
+   * failing condition leaves the store untouched. `inTransaction`: a conditional delete must
+   * ride in the transaction with its ETag, which the SDK's delete action cannot carry, so it
+   * becomes an ETag-conditional replace by an expired tombstone (deleted right after commit,
+   * or by the sweep).
+   */
+  private async plan(ops: WriteOp[], json: Map<WriteOp, string>, inTransaction: boolean): Promise<Planned[]> {
+    const now = this.clock.now();
+    const rows = await mapLimit(ops, 16, (op) => this.read(encodePk(op.pk), encodeSk(op.sk)));
+    return ops.map((op, i) => {
+      const before = rows[i];
+      const live = before !== undefined && isLive(before, now);
+      if (op.ifVersion !== undefined) {
+        const holds = op.ifVersion === 0 ? !live : live && Number(before.ver) === op.ifVersion;
+        if (!holds) throw new ConditionFailedError(op.pk, op.sk);
+      }
+      return this.action(op, encodePk(op.pk), encodeSk(op.sk), before, live, json, inTransaction && op.ifVersion !== undefined);
+    });
+  }
+
+  /** Plans an unconditional chunk of one partition, reading its current versions with one range query. */
+  private async planChunk(ops: WriteOp[], json: Map<WriteOp, string>): Promise<Planned[]> {
+    const now = this.clock.now();
+    const pkEnc = encodePk((ops[0] as WriteOp).pk);
+    const rks = ops.map((op) => encodeSk(op.sk));
+    const sorted = [...rks].sort();
+    const filter = odata`PartitionKey eq ${pkEnc} and RowKey ge ${sorted[0] ?? ''} and RowKey le ${sorted[sorted.length - 1] ?? ''}`;
+    const wanted = new Set(rks);
+    const existing = new Map<string, Row>();
+    for await (const entity of this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['RowKey', 'ver', 'exp'] } })) {
+      if (wanted.has(entity.rowKey as string)) existing.set(entity.rowKey as string, asRow(entity));
+    }
+    return ops.map((op, i) => {
+      const rkEnc = rks[i] as string;
+      const before = existing.get(rkEnc);
+      return this.action(op, pkEnc, rkEnc, before, before !== undefined && isLive(before, now), json, false);
+    });
+  }
+
+  private action(op: WriteOp, pkEnc: string, rkEnc: string, before: Row | undefined, live: boolean, json: Map<WriteOp, string>, guardedDelete: boolean): Planned {
+    const planned: Planned = { op, pkEnc, rkEnc, before };
+    if (op.type === 'put') {
+      const entity = toEntity(pkEnc, rkEnc, json.get(op) ?? '', live && before ? Number(before.ver) + 1 : 1, op.expiresAt);
+      planned.action = before ? ['update', entity, 'Replace', { etag: before.etag }] : ['create', entity];
+    } else if (before) {
+      planned.action = guardedDelete
+        ? ['update', tombstone(pkEnc, rkEnc), 'Replace', { etag: before.etag }]
+        : ['delete', { partitionKey: pkEnc, rowKey: rkEnc }];
+    } else if (guardedDelete) {
+      // "Must not exist" holds at commit time only if the transaction can fail when the item
+      // appears meanwhile: inserting a tombstone does exactly that.
+      planned.action = ['create', tombstone(pkEnc, rkEnc)];
+    }
+    return planned;
+  }
+
+  /** One planned write on its own: a single request carrying the ETag (a delete carries it too). */
+  private async commitOne(p: Planned): Promise<void> {
+    if (!p.action) return;
+    try {
+      const [kind, entity] = p.action;
+      if (kind === 'create') await this.client.createEntity(entity);
+      else if (kind === 'update') await this.client.updateEntity(entity, 'Replace', { etag: p.before?.etag ?? '*' });
+      else await this.client.deleteEntity(p.pkEnc, p.rkEnc, { etag: p.before?.etag ?? '*' });
+    } catch (err) {
+      if (isStatus(err, 404, 409, 412)) throw new Conflict(`lost a race on ${p.op.pk} / ${p.op.sk}`);
+      throw err;
+    }
+  }
+
+  /** Commits the planned writes of one partition; returns the new ETag of each written RowKey. */
+  private async commitGroup(group: Planned[]): Promise<Map<string, string>> {
+    const etags = new Map<string, string>();
+    if (group.length === 0) return etags;
+    const actions = group.map((p) => p.action as TransactionAction);
+    try {
+      const response = await this.client.submitTransaction(actions);
+      for (const p of group) {
+        const etag = response.getResponseForEntity(p.rkEnc)?.etag;
+        if (etag) etags.set(p.rkEnc, etag);
+      }
+    } catch (err) {
+      if (isStatus(err, 404, 409, 412)) throw new Conflict(`transaction on partition ${decodeKey(group[0]?.pkEnc ?? '')} lost a race`);
+      throw err;
+    }
+    return etags;
+  }
+
+  /** Undoes committed partitions of a cross-partition transaction, newest first. */
+  private async rollBack(committed: { planned: Planned[]; etags: Map<string, string> }[]): Promise<void> {
+    for (const c of [...committed].reverse()) {
+      const actions: TransactionAction[] = [];
+      for (const p of c.planned) {
+        const etag = c.etags.get(p.rkEnc);
+        if (p.before) actions.push(etag ? ['update', restore(p.before), 'Replace', { etag }] : ['upsert', restore(p.before), 'Replace']);
+        else if (etag) actions.push(['update', tombstone(p.pkEnc, p.rkEnc), 'Replace', { etag }]);
+      }
+      try {
+        if (actions.length > 0) await this.client.submitTransaction(actions);
+      } catch (err) {
+        this.logger.error('cross-partition transaction partly applied: rollback failed', {
+          partition: decodeKey(c.planned[0]?.pkEnc ?? ''),
+          error: err instanceof Error ? err.message : String(err),
+        });
+        throw new Error('cross-partition transaction partly applied: a concurrent writer changed a partition before it could be rolled back');
+      }
+    }
+  }
+
+  /** Best effort: the sweep removes tombstones this misses. */
+  private async reapTombstones(group: Planned[], etags: Map<string, string>): Promise<void> {
+    for (const p of group) {
+      if (p.op.type !== 'delete' || !p.action || p.action[0] === 'delete') continue;
+      await this.client.deleteEntity(p.pkEnc, p.rkEnc, { etag: etags.get(p.rkEnc) ?? '*' }).catch(() => undefined);
+    }
+  }
+
+  private async withConflictRetries<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (!(err instanceof Conflict)) throw err;
+        if (n >= this.maxConflictRetries) throw new Error(`gave up after ${n} conflicting writes: ${err.message}`);
+        // Short real-time backoff with jitter spreads writers hammering one entity.
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * 2 ** n)));
+      }
+    }
+  }
+}
+
+function versionOf(p: Planned): number {
+  if (p.op.type !== 'put') return 0;
+  const entity = p.action?.[1] as EntityProps | undefined;
+  return Number(entity?.ver);
+}
+
+function isInsecure(connectionString: string): boolean {
+  return /UseDevelopmentStorage=true/i.test(connectionString) || /Endpoint=http:\/\//i.test(connectionString);
+}
+
+export function isStatus(err: unknown, ...codes: number[]): boolean {
+  return err instanceof RestError && err.statusCode !== undefined && codes.includes(err.statusCode);
+}
+
+function doubleLiteral(ms: number): string {
+  return `${Math.floor(ms)}.0`;
+}
+
+function encodePk(pk: string): string {
+  return encodeChecked(pk, 'pk');
+}
+
+function encodeSk(sk: string, enforceLength = true): string {
+  return enforceLength ? encodeChecked(sk, 'sk') : encodeKey(sk);
+}
+
+function encodeChecked(key: string, what: string): string {
+  const encoded = encodeKey(key);
+  if (encoded.length > MAX_ENCODED_KEY_LENGTH) {
+    throw new RangeError(`${what} ${JSON.stringify(key.slice(0, 64))}… encodes to ${encoded.length} characters; Table Storage keys hold at most ${MAX_ENCODED_KEY_LENGTH}`);
+  }
+  return encoded;
+}
+
+function checkKey(pk: string, sk: string): void {
+  if (typeof pk !== 'string' || pk === '') throw new TypeError('pk must be a non-empty string');
+  if (typeof sk !== 'string' || sk === '') throw new TypeError('sk must be a non-empty string');
+}
+
+function checkOp(op: WriteOp): void {
+  checkKey(op.pk, op.sk);
+  if (op.type !== 'put' && op.type !== 'delete') throw new TypeError(`unknown write op type ${String((op as { type: unknown }).type)}`);
+  if (op.ifVersion !== undefined && (!Number.isInteger(op.ifVersion) || op.ifVersion < 0)) {
+    throw new RangeError(`ifVersion must be a non-negative integer, got ${op.ifVersion}`);
+  }
+  if (op.type === 'put' && op.expiresAt !== undefined && !Number.isFinite(op.expiresAt)) {
+    throw new RangeError(`expiresAt must be a finite epoch-milliseconds number, got ${op.expiresAt}`);
+  }
+}
+
+/** Splits one partition's ops into transactions: ≤100 ops, ≤3 MiB, one op per key. */
+function* chunks(ops: WriteOp[], json: Map<WriteOp, string>): Generator<WriteOp[]> {
+  let chunk: WriteOp[] = [];
+  let keys = new Set<string>();
+  let bytes = 0;
+  for (const op of ops) {
+    const size = 2 * (json.get(op)?.length ?? 0) + 1024;
+    if (chunk.length > 0 && (chunk.length >= MAX_TRANSACT_OPS || keys.has(op.sk) || bytes + size > TRANSACTION_BYTES)) {
+      yield chunk;
+      chunk = [];
+      keys = new Set();
+      bytes = 0;
+    }
+    chunk.push(op);
+    keys.add(op.sk);
+    bytes += size;
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+function encodeCursor(state: CursorState): string {
+  return Buffer.from(JSON.stringify({ k: state.sk, r: state.reverse ? 1 : 0 }), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): CursorState {
+  try {
+    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown; r?: unknown };
+    if (typeof parsed.k === 'string' && (parsed.r === 0 || parsed.r === 1)) return { sk: parsed.k, reverse: parsed.r === 1 };
+  } catch {
+    // Fall through to the one error callers see for any malformed cursor.
+  }
+  throw new TypeError('invalid query cursor');
+}
+

@@ -1,0 +1,29 @@
+import type { InvocationContext, Timer } from '@azure/functions';
+import { listTenants } from '@vigil/core';
+import type { AzureRuntime } from '../runtime/context';
+
+/**
+ * The evaluation schedule: each tick queues one `sweep` per tenant on the evaluate queue, so
+ * tenants are evaluated (and retried) independently and in parallel. `at` is the tick's time,
+ * so a redelivered message evaluates the same instant again.
+ */
+export function evaluateTimerHandler(runtime: () => Promise<AzureRuntime>) {
+  return async (timer: Timer, context: InvocationContext): Promise<number> => {
+    const { ctx } = await runtime();
+    const at = ctx.clock.now();
+    const tenants = await listTenants(ctx.store);
+    await ctx.queue.sendBatch('evaluate', tenants.map((tenant) => ({ body: { kind: 'sweep', tenant, at } })));
+    ctx.logger.info('evaluation tick', { tenants: tenants.length, pastDue: timer.isPastDue, invocation: context.invocationId });
+    return tenants.length;
+  };
+}
+
+/** Table Storage keeps expired entities until deleted: this tick deletes them. */
+export function storeSweepTimerHandler(runtime: () => Promise<AzureRuntime>) {
+  return async (_timer: Timer, _context: InvocationContext): Promise<number> => {
+    const { ctx, store } = await runtime();
+    const removed = await store.sweepExpired();
+    ctx.logger.info('expired entities swept', { removed });
+    return removed;
+  };
+}

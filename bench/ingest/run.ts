@@ -1,0 +1,164 @@
+/**
+ * `npm run bench:ingest`: samples/s and per-request latency of Vigil's ingest paths (JSON,
+ * remote write, OTLP) into the embedded store, and of Prometheus 2.42's own remote-write
+ * receiver taking the same remote-write payloads, in one run.
+ *
+ * Both servers run as their own processes on loopback, driven by the same sequential client
+ * (one request in flight), so each figure is one server's single-request path. Vigil is one
+ * Node process (one core for JavaScript and SQLite); Prometheus runs with GOMAXPROCS=1 to be
+ * measured per core too.
+ *
+ * Options (env): BENCH_SIZES=1000,10000  BENCH_REQUESTS=30  BENCH_PER_SERIES=1
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, requireTool, waitFor } from '../../test/helpers/tools';
+import { buildPayloads, type Payloads } from './payloads';
+
+const ROOT = join(__dirname, '..', '..');
+const KEY = 'bench-key';
+const sizes = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
+const requests = Number(process.env.BENCH_REQUESTS ?? 30);
+const perSeries = Number(process.env.BENCH_PER_SERIES ?? 1);
+const WARMUP = 3;
+
+type Format = 'json' | 'remote write' | 'otlp';
+
+interface Result {
+  target: string;
+  format: Format;
+  size: number;
+  samplesPerSec: number;
+  p50: number;
+  p99: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Prometheus' receiver listens on /api/v1/write; Vigil on /api/v1/push (Mimir's path). */
+function request(base: string, format: Format, p: Payloads, writePath: string): { url: string; init: RequestInit } {
+  if (format === 'json') return { url: `${base}/v1/metrics`, init: { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: p.json } };
+  if (format === 'otlp') return { url: `${base}/otlp/v1/metrics`, init: { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-protobuf' }, body: p.otlp } };
+  return {
+    url: `${base}${writePath}`,
+    init: {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy', 'x-prometheus-remote-write-version': '0.1.0' },
+      body: p.remoteWrite,
+    },
+  };
+}
+
+/** Sends WARMUP + requests payloads, each one scrape round later, and times the measured ones. */
+async function measure(target: string, base: string, format: Format, size: number, start: number): Promise<Result> {
+  const rounds = Array.from({ length: WARMUP + requests }, (_, i) => buildPayloads(size, perSeries, start + i * 15_000));
+  const latencies: number[] = [];
+  let samples = 0;
+  let total = 0;
+  for (let i = 0; i < rounds.length; i++) {
+    const { url, init } = request(base, format, rounds[i]!, target === 'vigil' ? '/api/v1/push' : '/api/v1/write');
+    let began = process.hrtime.bigint();
+    const res = await fetch(url, init).catch(async (first: Error) => {
+      // An idle keep-alive connection the server closed while payloads were being built is
+      // reused once by fetch and fails; send again on a new connection and time that attempt.
+      began = process.hrtime.bigint();
+      return fetch(url, init).catch((err: Error) => {
+        throw new Error(`${target} ${format} batch ${size}: ${err.message} (${String((err as { cause?: unknown }).cause ?? first.message)})`);
+      });
+    });
+    const text = await res.text();
+    const ms = Number(process.hrtime.bigint() - began) / 1e6;
+    if (!res.ok) throw new Error(`${target} ${format}: HTTP ${res.status}: ${text.slice(0, 300)}`);
+    if (i < WARMUP) continue;
+    latencies.push(ms);
+    total += ms;
+    samples += rounds[i]!.samples;
+  }
+  latencies.sort((a, b) => a - b);
+  return { target, format, size, samplesPerSec: samples / (total / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+let logs = '';
+
+function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  child.stderr?.on('data', (d: Buffer) => (logs = (logs + d.toString()).slice(-2000)));
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM') logs += `\n${command} exited with ${code ?? signal}`;
+  });
+  return child;
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || !child.pid) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  process.kill(-child.pid, 'SIGTERM');
+  await exited;
+}
+
+async function main(): Promise<void> {
+  const prometheusBin = requireTool('prometheus', 'apt-get install prometheus (2.42)');
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
+  const children: ChildProcess[] = [];
+  try {
+    const vigilPort = await freePort();
+    const vigil = startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'adapters', 'local', 'src', 'main.ts')], {
+      PORT: String(vigilPort),
+      VIGIL_DATA_DIR: join(dir, 'vigil'),
+      VIGIL_API_KEY: KEY,
+      VIGIL_LOG_LEVEL: 'error',
+    });
+    children.push(vigil);
+    const promPort = await freePort();
+    writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1m\nscrape_configs: []\n');
+    const prometheus = startProcess(
+      prometheusBin,
+      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--web.enable-remote-write-receiver'],
+      { GOMAXPROCS: '1' },
+    );
+    children.push(prometheus);
+    const vigilUrl = `http://127.0.0.1:${vigilPort}`;
+    const promUrl = `http://127.0.0.1:${promPort}`;
+    await waitFor('Vigil', async () => ((await fetch(`${vigilUrl}/healthz`)).ok ? true : undefined), 60_000);
+    await waitFor('Prometheus', async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined), 60_000);
+
+    const results: Result[] = [];
+    // Each run writes its own time range, one hour apart, so no run overlaps another's samples.
+    let start = Date.now() - 12 * 3_600_000;
+    const next = () => (start += 3_600_000);
+    for (const size of sizes) {
+      for (const format of ['json', 'remote write', 'otlp'] as const) {
+        results.push(await measure('vigil', vigilUrl, format, size, next()));
+      }
+      results.push(await measure('prometheus 2.42', promUrl, 'remote write', size, next()));
+    }
+
+    const rows = results.map((r) => [r.target, r.format, String(r.size), Math.round(r.samplesPerSec).toLocaleString('en-US'), r.p50.toFixed(1), r.p99.toFixed(1)]);
+    const header = ['target', 'format', 'batch', 'samples/s (1 core)', 'p50 ms', 'p99 ms'];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+    console.log(`\ningest benchmark: ${requests} requests per row after ${WARMUP} warm-up, ${perSeries} sample(s) per series, sequential client\n`);
+    console.log(line(header));
+    console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+    for (const r of rows) console.log(line(r));
+    console.log('');
+    for (const size of sizes) {
+      const ours = results.find((r) => r.target === 'vigil' && r.format === 'remote write' && r.size === size)!;
+      const theirs = results.find((r) => r.target !== 'vigil' && r.size === size)!;
+      console.log(`remote write, batch ${size}: Vigil/Prometheus = ${(ours.samplesPerSec / theirs.samplesPerSec).toFixed(2)}× samples/s`);
+    }
+  } finally {
+    for (const child of children) await stopProcess(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  if (logs) console.error(`server output:\n${logs}`);
+  process.exit(1);
+});

@@ -1,0 +1,3 @@
+export * from './proto';
+export * from './decode';
+export * from './http';

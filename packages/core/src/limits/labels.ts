@@ -1,0 +1,43 @@
+import type { Issue } from '../errors';
+import { LABEL_NAME_RE, METRIC_NAME, METRIC_NAME_RE, type Labels } from '../model';
+import { LIMIT_NAMES, type TenantLimits } from './schema';
+
+export interface LabelProblem extends Issue {
+  /** Set when a tenant limit (rather than the label syntax) was hit. */
+  limit?: string;
+}
+
+/**
+ * Checks one series' label set against Prometheus's syntax and the tenant's limits. Returns the
+ * first problem, located by `path`, or undefined. Labels are already de-duplicated and free of
+ * empty values (the decoders do that, as an empty value means "absent" in Prometheus).
+ */
+export function checkSeriesLabels(labels: Labels, limits: TenantLimits, path: string): LabelProblem | undefined {
+  const name = labels[METRIC_NAME];
+  if (name === undefined) return { path, message: 'series has no metric name (__name__ label)' };
+  if (!METRIC_NAME_RE.test(name)) return { path, message: `invalid metric name ${JSON.stringify(clip(name))}: must match [a-zA-Z_:][a-zA-Z0-9_:]*` };
+  let count = 0;
+  for (const key in labels) {
+    count++;
+    const value = labels[key]!;
+    if (key.length > limits.maxLabelNameLength) {
+      return { path, limit: LIMIT_NAMES.labelName, message: `label name ${JSON.stringify(clip(key))} is longer than ${limits.maxLabelNameLength} characters (limit ${LIMIT_NAMES.labelName})` };
+    }
+    if (key !== METRIC_NAME) {
+      if (!LABEL_NAME_RE.test(key)) return { path, message: `invalid label name ${JSON.stringify(clip(key))}: must match [a-zA-Z_][a-zA-Z0-9_]*` };
+      if (key.startsWith('__')) return { path, message: `label name ${JSON.stringify(clip(key))} is reserved (starts with "__")` };
+    }
+    if (value.length > limits.maxLabelValueLength) {
+      return { path, limit: LIMIT_NAMES.labelValue, message: `value of label ${JSON.stringify(clip(key))} is longer than ${limits.maxLabelValueLength} characters (limit ${LIMIT_NAMES.labelValue})` };
+    }
+  }
+  if (count > limits.maxLabelNamesPerSeries) {
+    return { path, limit: LIMIT_NAMES.labelCount, message: `series ${clip(name)} has ${count} labels, more than ${limits.maxLabelNamesPerSeries} (limit ${LIMIT_NAMES.labelCount})` };
+  }
+  return undefined;
+}
+
+/** Long names are cut in messages: a rejection must not echo a megabyte back. */
+function clip(s: string): string {
+  return s.length > 64 ? `${s.slice(0, 64)}…` : s;
+}

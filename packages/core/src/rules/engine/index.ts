@@ -1,0 +1,3 @@
+export * from './memory';
+export * from './group';
+export * from './alerts-series';

@@ -1,0 +1,4 @@
+export * from './schema';
+export * from './notation';
+export * from './format';
+export * from './runner';
