@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { limitsFromEnv } from '@vigil/core';
 import { startLocal } from './runtime';
 
 /** `npm start`: Vigil on this machine, configured by environment variables (see README). */
@@ -10,6 +11,7 @@ async function main() {
     apiKey: process.env.VIGIL_API_KEY || undefined,
     outboundAllow: process.env.VIGIL_OUTBOUND_ALLOW,
     externalUrl: process.env.VIGIL_EXTERNAL_URL,
+    limits: limitsFromEnv(process.env.VIGIL_LIMITS),
   });
   process.stderr.write(`Vigil listening on ${runtime.url} (data in ${resolve(process.env.VIGIL_DATA_DIR ?? './.vigil')})\n`);
   if (runtime.adminKeyGenerated) {

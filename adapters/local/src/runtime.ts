@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { createContext, generateApiKey, http, jsonLogger, processBatch, systemClock, DEFAULT_TENANT, type Clock, type Context, type Logger } from '@vigil/core';
+import { createContext, generateApiKey, http, jsonLogger, processBatch, systemClock, DEFAULT_TENANT, type Clock, type Context, type LimitsConfig, type Logger } from '@vigil/core';
 import { evaluateMessageSchema, ingestMessageSchema, notifyMessageSchema } from '@vigil/events';
 import { createApi } from '@vigil/api';
 import * as ingest from '@vigil/fn-ingest';
@@ -29,6 +29,8 @@ export interface LocalOptions {
   /** Real-time poll interval of idle queue workers. */
   pollIntervalMs?: number;
   maxBodyBytes?: number;
+  /** `VIGIL_LIMITS`: ingest limits per tenant. */
+  limits?: LimitsConfig;
 }
 
 export interface LocalRuntime {
@@ -58,7 +60,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   const policy = http.OutboundPolicy.fromEnv(options.outboundAllow);
   const port = options.port ?? 8080;
   const externalUrl = options.externalUrl ?? `http://localhost:${port}`;
-  const ctx = createContext({ store, queue, events, clock, logger, http: http.createHttpClient({ policy }) }, { externalUrl });
+  const ctx = createContext({ store, queue, events, clock, logger, http: http.createHttpClient({ policy }) }, { externalUrl, limits: options.limits });
 
   const adminKeyGenerated = !options.apiKey;
   const adminKey = options.apiKey ?? generateApiKey();

@@ -1,5 +1,6 @@
 import {
   IngestLimiter,
+  limitsFor,
   MetadataRepository,
   otlp,
   remoteWrite,
@@ -41,7 +42,8 @@ export function configureIngest(ctx: Context, options: IngestLimiterOptions = {}
 }
 
 export function ingestServices(ctx: Context): IngestServices {
-  return perContext.get(ctx) ?? configureIngest(ctx);
+  const limits = ctx.settings.limits;
+  return perContext.get(ctx) ?? configureIngest(ctx, limits ? { limits: (tenant) => limitsFor(limits, tenant) } : {});
 }
 
 /**

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +14,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context as LambdaContext, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { DeliveredMessage, QueueName } from '@vigil/core';
-import { freePort, requireTool, waitFor } from '../tools';
+import { freePort, requireTool } from '../tools';
+import { startProcessGroup } from './process-group';
 
 const REPO_ROOT = join(__dirname, '..', '..', '..');
 
@@ -56,41 +56,9 @@ export async function startFauxqs(): Promise<RunningEmulator> {
 }
 
 async function startChild(name: string, bin: string, args: string[], port: number, ready: (endpoint: string) => Promise<boolean>): Promise<RunningEmulator> {
-  const child = spawn(bin, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'], cwd: REPO_ROOT });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString('utf8')).slice(-4000);
-  });
   const endpoint = `http://127.0.0.1:${port}`;
-  try {
-    await waitFor(`${name} on ${endpoint}`, async () => {
-      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-      return (await ready(endpoint)) ? true : undefined;
-    }, 60_000, 100);
-  } catch (err) {
-    await stopGroup(child);
-    throw new Error(`${name} did not start: ${(err as Error).message}; stderr: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  }
-  return { endpoint, port, stop: () => stopGroup(child) };
-}
-
-async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  try {
-    process.kill(-child.pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }, 5000);
-  await exited;
-  clearTimeout(timer);
+  const { stop } = await startProcessGroup({ name, bin, args, cwd: REPO_ROOT, probes: [{ what: `${name} on ${endpoint}`, ready: () => ready(endpoint) }] });
+  return { endpoint, port, stop };
 }
 
 /** SQS queues made for one test: each with a dead-letter queue after `maxReceives` receives. */

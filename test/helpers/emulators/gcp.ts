@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, requireTool, waitFor } from '../tools';
+import { freePort, requireTool } from '../tools';
+import { startProcessGroup } from './process-group';
 
 /** Any project id works with the emulators; it only namespaces their data. */
 export const EMULATOR_PROJECT = 'vigil-test';
@@ -50,48 +50,17 @@ async function startGcloud(name: string, command: string[], ready: (host: string
   const host = `127.0.0.1:${port}`;
   // A private config dir keeps gcloud from touching (or needing) the user's configuration.
   const configDir = mkdtempSync(join(tmpdir(), 'vigil-gcloud-'));
-  const child = spawn(gcloud, [...command, `--host-port=${host}`, '--quiet'], {
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
+  const { stop } = await startProcessGroup({
+    name,
+    bin: gcloud,
+    args: [...command, `--host-port=${host}`, '--quiet'],
     env: { ...process.env, CLOUDSDK_CONFIG: configDir, CLOUDSDK_CORE_PROJECT: EMULATOR_PROJECT, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' },
+    probes: [{ what: `${name} on ${host}`, ready: () => ready(host) }],
+    timeoutMs: 90_000,
+    pollMs: 200,
+    // gcloud starts the emulator as a Java child that outlives a signal sent to gcloud alone.
+    waitForGroup: true,
+    cleanup: () => rmSync(configDir, { recursive: true, force: true }),
   });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString('utf8')).slice(-4000);
-  });
-  const stop = async () => {
-    await stopGroup(child);
-    rmSync(configDir, { recursive: true, force: true });
-  };
-  try {
-    await waitFor(`${name} on ${host}`, async () => {
-      if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-      return (await ready(host)) ? true : undefined;
-    }, 90_000, 200);
-  } catch (err) {
-    await stop();
-    throw new Error(`${name} did not start: ${(err as Error).message}; stderr: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
-  }
   return { host, port, stop };
-}
-
-/**
- * Ends the whole process group: gcloud starts the emulator as a Java child that outlives a
- * signal sent to gcloud alone.
- */
-async function stopGroup(child: ChildProcess): Promise<void> {
-  const pid = child.pid;
-  if (pid === undefined) return;
-  const signal = (sig: NodeJS.Signals | 0) => {
-    try {
-      process.kill(-pid, sig);
-      return true;
-    } catch {
-      return false; // the group is gone
-    }
-  };
-  if (!signal('SIGTERM')) return;
-  const deadline = Date.now() + 5000;
-  while (Date.now() < deadline && signal(0)) await new Promise((r) => setTimeout(r, 100));
-  signal('SIGKILL');
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  limitsFromEnv,
   createContext,
   DEFAULT_TENANT,
   http,
@@ -70,7 +71,7 @@ export async function createAwsRuntime(source: NodeJS.ProcessEnv = process.env, 
   const policy = http.OutboundPolicy.fromEnv(env.VIGIL_OUTBOUND_ALLOW);
   const base: Ports = { store, queue, events, clock, logger, http: http.createHttpClient({ policy }) };
   const ports = overrides.wrapPorts ? overrides.wrapPorts(base) : base;
-  const ctx = createContext(ports, env.VIGIL_EXTERNAL_URL ? { externalUrl: env.VIGIL_EXTERNAL_URL } : {});
+  const ctx = createContext(ports, { ...(env.VIGIL_EXTERNAL_URL ? { externalUrl: env.VIGIL_EXTERNAL_URL } : {}), limits: limitsFromEnv(process.env.VIGIL_LIMITS) });
   if (env.VIGIL_API_KEY) await ensureAdminKey(ctx, env.VIGIL_API_KEY);
   return {
     ctx,

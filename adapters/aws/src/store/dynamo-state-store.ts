@@ -15,8 +15,19 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import {
+  checkBatchOps,
+  checkQueryOptions,
+  checkTransactOps,
   ConditionFailedError,
+  DEFAULT_PAGE_BYTES,
+  DEFAULT_PAGE_LIMIT,
   http,
+  MAX_TRANSACT_OPS,
+  PageCollector,
+  resumeAfter,
+  serializeValue,
+  writtenItem,
+  storeItemKey,
   systemClock,
   type Clock,
   type DeleteOptions,
@@ -38,20 +49,18 @@ import {
   compareBytes,
   decodeCursor,
   decodeItem,
-  encodeCursor,
   encodeItem,
   isExpired,
   key,
   num,
-  serialize,
   str,
   ttlSeconds,
   type RawItem,
 } from './item';
 import { retryRemaining } from '../retry';
 
-/** TransactWriteItems' limit. */
-export const MAX_TRANSACT_OPS = 100;
+/** TransactWriteItems' limit, which every backend enforces. */
+export { MAX_TRANSACT_OPS };
 /** BatchWriteItem's limit. */
 const WRITE_CHUNK = 25;
 /** BatchGetItem's limit. */
@@ -112,8 +121,8 @@ export class DynamoStateStore implements StateStore {
     this.retryClock = options.retryClock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.consistent = options.consistentReads ?? true;
-    this.defaultPageLimit = options.defaultPageLimit ?? 1000;
-    this.pageByteLimit = options.pageByteLimit ?? 1024 * 1024;
+    this.defaultPageLimit = options.defaultPageLimit ?? DEFAULT_PAGE_LIMIT;
+    this.pageByteLimit = options.pageByteLimit ?? DEFAULT_PAGE_BYTES;
     this.backoff = { maxAttempts: 10, baseMs: 50, capMs: 5000, ...options.backoff };
     this.concurrency = options.concurrency ?? 8;
   }
@@ -128,13 +137,10 @@ export class DynamoStateStore implements StateStore {
   async put<V extends JsonValue = JsonValue>(pk: string, sk: string, value: V, options: PutOptions = {}): Promise<StoreItem<V>> {
     const op: PutOp = { type: 'put', pk, sk, value, ifVersion: options.ifVersion, expiresAt: options.expiresAt };
     checkOp(op);
-    const json = serialize(value);
-    checkItemSize(pk, sk, json);
+    const json = checkedJson(op);
     const token = newToken();
     const version = op.ifVersion === undefined ? await this.upsert(op, json, token) : await this.conditionalPut(op, json, token);
-    const item: StoreItem<V> = { pk, sk, value, version };
-    if (options.expiresAt !== undefined) item.expiresAt = options.expiresAt;
-    return item;
+    return writtenItem(pk, sk, value, version, options.expiresAt);
   }
 
   async delete(pk: string, sk: string, options: DeleteOptions = {}): Promise<void> {
@@ -150,10 +156,8 @@ export class DynamoStateStore implements StateStore {
   }
 
   async query<V = JsonValue>(pk: string, options: QueryOptions = {}): Promise<QueryPage<V>> {
-    if (typeof pk !== 'string' || pk === '') throw new TypeError('pk must be a non-empty string');
-    const limit = options.limit ?? this.defaultPageLimit;
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
-    const reverse = options.reverse === true;
+    const paging = checkQueryOptions(pk, options, this.defaultPageLimit);
+    const { limit, reverse } = paging;
     const range = keyRange(options);
     if (range === 'empty') return { items: [] };
 
@@ -177,16 +181,10 @@ export class DynamoStateStore implements StateStore {
       values[':hi'] = S(range.hi);
     }
 
-    let start: RawItem | undefined;
-    if (options.cursor !== undefined) {
-      const cursor = decodeCursor(options.cursor);
-      if (cursor.reverse !== reverse) throw new Error('cursor belongs to a query in the other direction');
-      start = key(pk, cursor.sk);
-    }
+    const after = resumeAfter(options.cursor, reverse, decodeCursor);
+    let start: RawItem | undefined = after === undefined ? undefined : key(pk, after);
 
-    const items: StoreItem<V>[] = [];
-    let bytes = 0;
-    let more = false;
+    const page = new PageCollector<V>(paging, this.pageByteLimit);
     outer: for (;;) {
       const res = await this.client.send(
         new QueryCommand({
@@ -200,7 +198,7 @@ export class DynamoStateStore implements StateStore {
           ConsistentRead: this.consistent,
           ExclusiveStartKey: start,
           // One more than we need tells whether another page follows.
-          Limit: Math.min(limit - items.length + 1, 1000),
+          Limit: Math.min(limit - page.items.length + 1, 1000),
         }),
       );
       for (const raw of res.Items ?? []) {
@@ -210,37 +208,24 @@ export class DynamoStateStore implements StateStore {
           if (range.pastEnd(sk, reverse)) break outer;
           continue;
         }
-        const size = Buffer.byteLength(str(raw, ATTR.value) ?? '', 'utf8');
-        if (items.length >= limit || (items.length > 0 && bytes + size > this.pageByteLimit)) {
-          more = true;
-          break outer;
-        }
-        bytes += size;
-        items.push(decodeItem<V>(raw));
+        if (!page.take(str(raw, ATTR.value) ?? '', () => decodeItem<V>(raw))) break outer;
       }
       if (!res.LastEvaluatedKey) break;
       start = res.LastEvaluatedKey;
     }
-    const last = items[items.length - 1];
-    return more && last ? { items, cursor: encodeCursor({ sk: last.sk, reverse }) } : { items };
+    return page.page();
   }
 
   async transact(ops: WriteOp[]): Promise<void> {
     if (ops.length === 0) return;
-    if (ops.length > MAX_TRANSACT_OPS) throw new RangeError(`transact takes at most ${MAX_TRANSACT_OPS} operations, got ${ops.length}`);
-    const seen = new Set<string>();
     const jsons = new Map<number, string>();
-    for (const [i, op] of ops.entries()) {
-      checkOp(op);
-      const k = JSON.stringify([op.pk, op.sk]);
-      if (seen.has(k)) throw new Error(`transact has more than one operation on ${op.pk} / ${op.sk}`);
-      seen.add(k);
-      if (op.type === 'put') {
-        const json = serialize(op.value);
-        checkItemSize(op.pk, op.sk, json);
-        jsons.set(i, json);
-      }
-    }
+    checkTransactOps(
+      ops,
+      (op, i) => {
+        if (op.type === 'put') jsons.set(i, checkedJson(op));
+      },
+      checkOp,
+    );
 
     // One token marks every item this call writes: if a condition fails on an item carrying it,
     // an earlier attempt whose response was lost already applied the whole transaction.
@@ -282,21 +267,18 @@ export class DynamoStateStore implements StateStore {
 
   async batchWrite(ops: WriteOp[]): Promise<void> {
     const jsons = new Map<WriteOp, string>();
-    for (const op of ops) {
-      checkOp(op);
-      // Silently dropping a condition would turn a lost update into a passing test.
-      if (op.ifVersion !== undefined) throw new Error('batchWrite is unconditional; use transact for ifVersion');
-      if (op.type === 'put') {
-        const json = serialize(op.value);
-        checkItemSize(op.pk, op.sk, json);
-        jsons.set(op, json);
-      }
-    }
+    checkBatchOps(
+      ops,
+      (op) => {
+        if (op.type === 'put') jsons.set(op, checkedJson(op));
+      },
+      checkOp,
+    );
     // BatchWriteItem refuses two requests on one key; later writes of a key go in a later round.
     const rounds: WriteOp[][] = [];
     const seenIn = new Map<string, number>();
     for (const op of ops) {
-      const k = JSON.stringify([op.pk, op.sk]);
+      const k = storeItemKey(op);
       const round = (seenIn.get(k) ?? -1) + 1;
       seenIn.set(k, round);
       (rounds[round] ??= []).push(op);
@@ -306,7 +288,7 @@ export class DynamoStateStore implements StateStore {
       const versions = await this.currentVersions(round.filter((op) => op.type === 'put'));
       const requests: WriteRequest[] = round.map((op) =>
         op.type === 'put'
-          ? { PutRequest: { Item: encodeItem(op.pk, op.sk, jsons.get(op)!, (versions.get(keyOf(op)) ?? 0) + 1, token, op.expiresAt) } }
+          ? { PutRequest: { Item: encodeItem(op.pk, op.sk, jsons.get(op)!, (versions.get(storeItemKey(op)) ?? 0) + 1, token, op.expiresAt) } }
           : { DeleteRequest: { Key: key(op.pk, op.sk) } },
       );
       const chunks: WriteRequest[][] = [];
@@ -512,8 +494,11 @@ function keyRange(options: QueryOptions): KeyRange | 'empty' {
   return { kind: 'from', lo: lo!, hi: '', accepts, pastEnd };
 }
 
-function keyOf(op: WriteOp): string {
-  return JSON.stringify([op.pk, op.sk]);
+/** The value's JSON text, refused when the item would pass DynamoDB's size limit. */
+function checkedJson(op: PutOp): string {
+  const json = serializeValue(op.value);
+  checkItemSize(op.pk, op.sk, json);
+  return json;
 }
 
 function newToken(): string {

@@ -1,5 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { JsonValue, StoreItem, WriteOp } from '@vigil/core';
+import { checkStoreKey, checkWriteOp, decodeQueryCursor, isUnexpired, type JsonValue, type QueryCursor, type StoreItem, type WriteOp } from '@vigil/core';
 
 /**
  * How one StoreItem is laid out in the single table:
@@ -50,8 +50,7 @@ export function num(item: RawItem | undefined, name: string): number | undefined
 
 /** Whether a stored item counts as absent at `now` (DynamoDB TTL deletes lazily; emulators never). */
 export function isExpired(item: RawItem, now: number): boolean {
-  const e = num(item, ATTR.expiresMs);
-  return e !== undefined && e <= now;
+  return !isUnexpired(num(item, ATTR.expiresMs), now);
 }
 
 export function ttlSeconds(expiresAtMs: number): number {
@@ -87,12 +86,6 @@ export function decodeItem<V = JsonValue>(raw: RawItem): StoreItem<V> {
   return item;
 }
 
-export function serialize(value: JsonValue): string {
-  const text = JSON.stringify(value) as string | undefined;
-  if (text === undefined) throw new TypeError('value is not JSON-serializable');
-  return text;
-}
-
 /** Upper bound of the stored item size, refused before DynamoDB refuses it less clearly. */
 export function checkItemSize(pk: string, sk: string, json: string): void {
   const overhead = 80; // attribute names, version, expiry numbers and the write token
@@ -103,23 +96,14 @@ export function checkItemSize(pk: string, sk: string, json: string): void {
 }
 
 export function checkKey(pk: string, sk: string): void {
-  // DynamoDB refuses empty key strings; so do Firestore and Table Storage.
-  if (typeof pk !== 'string' || pk === '') throw new TypeError('pk must be a non-empty string');
-  if (typeof sk !== 'string' || sk === '') throw new TypeError('sk must be a non-empty string');
+  checkStoreKey(pk, sk);
   // Key attributes are limited to 2048 (partition) and 1024 (sort) bytes.
   if (Buffer.byteLength(pk) > 2048) throw new RangeError('pk is longer than 2048 bytes');
   if (Buffer.byteLength(sk) > 1024) throw new RangeError('sk is longer than 1024 bytes');
 }
 
 export function checkOp(op: WriteOp): void {
-  checkKey(op.pk, op.sk);
-  if (op.type !== 'put' && op.type !== 'delete') throw new TypeError(`unknown write op type ${String((op as { type: unknown }).type)}`);
-  if (op.ifVersion !== undefined && (!Number.isInteger(op.ifVersion) || op.ifVersion < 0)) {
-    throw new RangeError(`ifVersion must be a non-negative integer, got ${op.ifVersion}`);
-  }
-  if (op.type === 'put' && op.expiresAt !== undefined && !Number.isFinite(op.expiresAt)) {
-    throw new RangeError(`expiresAt must be a finite epoch-milliseconds number, got ${op.expiresAt}`);
-  }
+  checkWriteOp(op, checkKey);
 }
 
 /** Sort keys compare as UTF-8 bytes in DynamoDB, unlike JavaScript's UTF-16 `<`. */
@@ -127,22 +111,13 @@ export function compareBytes(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-interface CursorState {
-  sk: string;
-  reverse: boolean;
-}
-
-/** The last sort key returned: resuming is ExclusiveStartKey {pk, sk}, valid even if that item is gone. */
-export function encodeCursor(state: CursorState): string {
-  return Buffer.from(JSON.stringify({ k: state.sk, r: state.reverse ? 1 : 0 }), 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string): CursorState {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown; r?: unknown };
-    if (typeof parsed.k === 'string' && parsed.k !== '' && (parsed.r === 0 || parsed.r === 1)) return { sk: parsed.k, reverse: parsed.r === 1 };
-  } catch {
-    // Fall through to the one error callers see for any malformed cursor.
-  }
-  throw new TypeError('invalid query cursor');
+/**
+ * The common cursor (the last sort key returned: resuming is ExclusiveStartKey {pk, sk}, valid
+ * even if that item is gone), minus an empty sort key, which no page of ours ends on and
+ * ExclusiveStartKey refuses.
+ */
+export function decodeCursor(cursor: string): QueryCursor {
+  const state = decodeQueryCursor(cursor);
+  if (state.sk === '') throw new TypeError('invalid query cursor');
+  return state;
 }

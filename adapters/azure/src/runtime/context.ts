@@ -1,4 +1,4 @@
-import { createContext, DEFAULT_TENANT, http, jsonLogger, systemClock, type Clock, type Context, type Logger } from '@vigil/core';
+import { limitsFromEnv, createContext, DEFAULT_TENANT, http, jsonLogger, systemClock, type Clock, type Context, type Logger } from '@vigil/core';
 import { createApi } from '@vigil/api';
 import { TableStateStore } from '../store';
 import { StorageQueue } from '../queue';
@@ -31,7 +31,7 @@ export async function createAzureRuntime(options: AzureRuntimeOptions): Promise<
   const policy = http.OutboundPolicy.fromEnv(settings.VIGIL_OUTBOUND_ALLOW);
   const ctx = createContext(
     { store, queue, events, clock, logger, http: http.createHttpClient({ policy }) },
-    settings.VIGIL_EXTERNAL_URL ? { externalUrl: settings.VIGIL_EXTERNAL_URL } : {},
+    { ...(settings.VIGIL_EXTERNAL_URL ? { externalUrl: settings.VIGIL_EXTERNAL_URL } : {}), limits: limitsFromEnv(process.env.VIGIL_LIMITS) },
   );
   if (settings.VIGIL_API_KEY) {
     // Written on every cold start: the same key, so the put only refreshes its record.

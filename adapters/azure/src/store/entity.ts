@@ -1,5 +1,5 @@
 import type { TableEntity, TableEntityResult } from '@azure/data-tables';
-import type { JsonValue, StoreItem } from '@vigil/core';
+import { serializeValue, type JsonValue, type StoreItem } from '@vigil/core';
 
 /**
  * How one StateStore item is laid out as a Table Storage entity:
@@ -51,9 +51,7 @@ export function splitValue(text: string): string[] {
  * is not safe to store through it.
  */
 export function serialize(value: JsonValue, pk: string, sk: string): string {
-  const json = JSON.stringify(value) as string | undefined;
-  if (json === undefined) throw new TypeError('value is not JSON-serializable');
-  const text = json.replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  const text = serializeValue(value).replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
   if (text.length > MAX_VALUE_UNITS) {
     throw new RangeError(
       `value of ${pk} / ${sk} is ${text.length} UTF-16 code units of JSON; a Table Storage entity holds at most ${MAX_VALUE_UNITS}`,

@@ -88,13 +88,5 @@ export function decodeKey(encoded: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
-/** The smallest byte string greater than every string that starts with `prefix`; undefined when none exists. */
-export function prefixSuccessor(prefix: string): Uint8Array | undefined {
-  const bytes = Buffer.from(prefix, 'utf8');
-  let end = bytes.length;
-  while (end > 0 && bytes[end - 1] === 0xff) end--;
-  if (end === 0) return undefined;
-  const out = Buffer.from(bytes.subarray(0, end));
-  out[end - 1] = (out[end - 1] ?? 0) + 1;
-  return out;
-}
+/** The byte successor of a prefix, the exclusive upper bound of a prefix query (shared with SQLite). */
+export { prefixSuccessor } from '@vigil/core';

@@ -1,7 +1,18 @@
 import { odata, RestError, TableClient, type TransactionAction } from '@azure/data-tables';
 import {
+  checkBatchOps,
+  checkQueryOptions,
+  checkStoreKey,
+  checkTransactOps,
+  checkWriteOp,
   ConditionFailedError,
+  DEFAULT_PAGE_BYTES,
+  DEFAULT_PAGE_LIMIT,
+  MAX_TRANSACT_OPS,
+  PageCollector,
+  resumeAfter,
   silentLogger,
+  writtenItem,
   type Clock,
   type DeleteOptions,
   type JsonValue,
@@ -16,8 +27,8 @@ import {
 import { decodeKey, encodeKey, encodeKeyBytes, MAX_ENCODED_KEY_LENGTH, prefixSuccessor } from './keys';
 import { asRow, isLive, joinValue, restore, serialize, toEntity, tombstone, toItem, type EntityProps, type Row } from './entity';
 
-/** An entity group transaction takes at most 100 operations (and 4 MiB). */
-export const MAX_TRANSACT_OPS = 100;
+/** An entity group transaction takes at most 100 operations (and 4 MiB): the port's cap as well. */
+export { MAX_TRANSACT_OPS };
 /** Payload budget of one batchWrite transaction, under the 4 MiB request limit. */
 const TRANSACTION_BYTES = 3 * 1024 * 1024;
 const PARTITION_CONCURRENCY = 8;
@@ -35,11 +46,6 @@ export interface TableStateStoreOptions {
    * test can change the store between the checks and the commit (a concurrent writer).
    */
   beforePartitionCommit?: (pk: string, index: number) => Promise<void>;
-}
-
-interface CursorState {
-  sk: string;
-  reverse: boolean;
 }
 
 /** One operation, read and checked, turned into a Table action. */
@@ -78,8 +84,8 @@ export class TableStateStore implements StateStore {
     private readonly clock: Clock,
     options: TableStateStoreOptions = {},
   ) {
-    this.defaultPageLimit = options.defaultPageLimit ?? 1000;
-    this.pageByteLimit = options.pageByteLimit ?? 1024 * 1024;
+    this.defaultPageLimit = options.defaultPageLimit ?? DEFAULT_PAGE_LIMIT;
+    this.pageByteLimit = options.pageByteLimit ?? DEFAULT_PAGE_BYTES;
     this.maxConflictRetries = options.maxConflictRetries ?? 25;
     this.logger = options.logger ?? silentLogger;
     this.beforePartitionCommit = options.beforePartitionCommit;
@@ -97,17 +103,17 @@ export class TableStateStore implements StateStore {
   }
 
   async get<V = JsonValue>(pk: string, sk: string): Promise<StoreItem<V> | undefined> {
-    checkKey(pk, sk);
+    checkStoreKey(pk, sk);
     const row = await this.read(encodePk(pk), encodeSk(sk));
     return row && isLive(row, this.clock.now()) ? toItem<V>(pk, sk, row) : undefined;
   }
 
   async put<V extends JsonValue = JsonValue>(pk: string, sk: string, value: V, options: PutOptions = {}): Promise<StoreItem<V>> {
     const op: WriteOp = { type: 'put', pk, sk, value, ifVersion: options.ifVersion, expiresAt: options.expiresAt };
-    checkOp(op);
+    checkWriteOp(op);
     const json = serialize(value, pk, sk);
     if (options.ifVersion === 0 && (await this.tryCreate([op], new Map([[op, json]])))) {
-      return options.expiresAt === undefined ? { pk, sk, value, version: 1 } : { pk, sk, value, version: 1, expiresAt: options.expiresAt };
+      return writtenItem(pk, sk, value, 1, options.expiresAt);
     }
     const version = await this.withConflictRetries(async () => {
       const [planned] = await this.plan([op], new Map([[op, json]]), false);
@@ -115,14 +121,12 @@ export class TableStateStore implements StateStore {
       await this.commitOne(planned);
       return versionOf(planned);
     });
-    const item: StoreItem<V> = { pk, sk, value, version };
-    if (options.expiresAt !== undefined) item.expiresAt = options.expiresAt;
-    return item;
+    return writtenItem(pk, sk, value, version, options.expiresAt);
   }
 
   async delete(pk: string, sk: string, options: DeleteOptions = {}): Promise<void> {
     const op: WriteOp = { type: 'delete', pk, sk, ifVersion: options.ifVersion };
-    checkOp(op);
+    checkWriteOp(op);
     await this.withConflictRetries(async () => {
       const [planned] = await this.plan([op], new Map(), false);
       if (planned) await this.commitOne(planned);
@@ -130,10 +134,8 @@ export class TableStateStore implements StateStore {
   }
 
   async query<V = JsonValue>(pk: string, options: QueryOptions = {}): Promise<QueryPage<V>> {
-    if (typeof pk !== 'string' || pk === '') throw new TypeError('pk must be a non-empty string');
-    const limit = options.limit ?? this.defaultPageLimit;
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
-    const reverse = options.reverse === true;
+    const paging = checkQueryOptions(pk, options, this.defaultPageLimit);
+    const { limit, reverse } = paging;
 
     // Bounds on the encoded RowKey; the encoding keeps byte order, so these are the sk bounds.
     let lower: string | undefined = options.skFrom !== undefined ? encodeSk(options.skFrom, false) : undefined;
@@ -148,10 +150,9 @@ export class TableStateStore implements StateStore {
         if (upper === undefined || to < upper) upper = to;
       }
     }
-    if (options.cursor !== undefined) {
-      const cursor = decodeCursor(options.cursor);
-      if (cursor.reverse !== reverse) throw new Error('cursor belongs to a query in the other direction');
-      const at = encodeSk(cursor.sk, false);
+    const resumeAt = resumeAfter(options.cursor, reverse);
+    if (resumeAt !== undefined) {
+      const at = encodeSk(resumeAt, false);
       if (reverse) upper = upper === undefined || at < upper ? at : upper;
       else after = at;
     }
@@ -164,17 +165,9 @@ export class TableStateStore implements StateStore {
       return `${f} and exp gt ${doubleLiteral(now)}`;
     };
 
-    const items: StoreItem<V>[] = [];
-    let bytes = 0;
+    const out = new PageCollector<V>(paging, this.pageByteLimit);
+    const take = (row: Row): boolean => out.take(joinValue(row), () => ({ ...toItem<V>(pk, decodeKey(row.rowKey), row) }));
     let more = false;
-    const take = (row: Row): boolean => {
-      const text = joinValue(row);
-      const size = Buffer.byteLength(text, 'utf8');
-      if (items.length >= limit || (items.length > 0 && bytes + size > this.pageByteLimit)) return false;
-      bytes += size;
-      items.push({ ...toItem<V>(pk, decodeKey(row.rowKey), row) });
-      return true;
-    };
 
     if (!reverse) {
       const rows = this.client.listEntities<Record<string, unknown>>({ queryOptions: { filter: filter(lower) } });
@@ -208,11 +201,10 @@ export class TableStateStore implements StateStore {
         }
         rows.reverse();
         for (const row of rows) if (!take(row)) break;
-        more = seen > items.length;
+        more = seen > out.items.length;
       }
     }
-    const last = items[items.length - 1];
-    return more && last ? { items, cursor: encodeCursor({ sk: last.sk, reverse }) } : { items };
+    return out.page(more);
   }
 
   /**
@@ -225,16 +217,10 @@ export class TableStateStore implements StateStore {
    */
   async transact(ops: WriteOp[]): Promise<void> {
     if (ops.length === 0) return;
-    if (ops.length > MAX_TRANSACT_OPS) throw new RangeError(`transact takes at most ${MAX_TRANSACT_OPS} operations, got ${ops.length}`);
-    const seen = new Set<string>();
     const json = new Map<WriteOp, string>();
-    for (const op of ops) {
-      checkOp(op);
-      const key = JSON.stringify([op.pk, op.sk]);
-      if (seen.has(key)) throw new Error(`transact has more than one operation on ${op.pk} / ${op.sk}`);
-      seen.add(key);
+    checkTransactOps(ops, (op) => {
       if (op.type === 'put') json.set(op, serialize(op.value, op.pk, op.sk));
-    }
+    });
     await this.withConflictRetries(async () => {
       const planned = await this.plan(ops, json, true);
       const groups = groupBy(planned.filter((p) => p.action), (p) => p.pkEnc);
@@ -256,11 +242,9 @@ export class TableStateStore implements StateStore {
   /** Unconditional writes, one entity group transaction per ≤100 operations of one partition. */
   async batchWrite(ops: WriteOp[]): Promise<void> {
     const json = new Map<WriteOp, string>();
-    for (const op of ops) {
-      checkOp(op);
-      if (op.ifVersion !== undefined) throw new Error('batchWrite is unconditional; use transact for ifVersion');
+    checkBatchOps(ops, (op) => {
       if (op.type === 'put') json.set(op, serialize(op.value, op.pk, op.sk));
-    }
+    });
     const partitions = groupBy(ops, (op) => encodePk(op.pk));
     await mapLimit([...partitions.values()], PARTITION_CONCURRENCY, async (partitionOps) => {
       // Chunks of one partition go in order, so a later op on the same key wins.
@@ -491,22 +475,6 @@ function encodeChecked(key: string, what: string): string {
   return encoded;
 }
 
-function checkKey(pk: string, sk: string): void {
-  if (typeof pk !== 'string' || pk === '') throw new TypeError('pk must be a non-empty string');
-  if (typeof sk !== 'string' || sk === '') throw new TypeError('sk must be a non-empty string');
-}
-
-function checkOp(op: WriteOp): void {
-  checkKey(op.pk, op.sk);
-  if (op.type !== 'put' && op.type !== 'delete') throw new TypeError(`unknown write op type ${String((op as { type: unknown }).type)}`);
-  if (op.ifVersion !== undefined && (!Number.isInteger(op.ifVersion) || op.ifVersion < 0)) {
-    throw new RangeError(`ifVersion must be a non-negative integer, got ${op.ifVersion}`);
-  }
-  if (op.type === 'put' && op.expiresAt !== undefined && !Number.isFinite(op.expiresAt)) {
-    throw new RangeError(`expiresAt must be a finite epoch-milliseconds number, got ${op.expiresAt}`);
-  }
-}
-
 /** Splits one partition's ops into transactions: ≤100 ops, ≤3 MiB, one op per key. */
 function* chunks(ops: WriteOp[], json: Map<WriteOp, string>): Generator<WriteOp[]> {
   let chunk: WriteOp[] = [];
@@ -550,18 +518,3 @@ async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promis
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
-
-function encodeCursor(state: CursorState): string {
-  return Buffer.from(JSON.stringify({ k: state.sk, r: state.reverse ? 1 : 0 }), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): CursorState {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown; r?: unknown };
-    if (typeof parsed.k === 'string' && (parsed.r === 0 || parsed.r === 1)) return { sk: parsed.k, reverse: parsed.r === 1 };
-  } catch {
-    // Fall through to the one error callers see for any malformed cursor.
-  }
-  throw new TypeError('invalid query cursor');
-}
-

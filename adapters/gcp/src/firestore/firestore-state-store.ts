@@ -8,7 +8,21 @@ import {
   type Query,
 } from '@google-cloud/firestore';
 import {
+  checkBatchOps,
+  checkQueryOptions,
+  checkStoreKey,
+  checkTransactOps,
+  checkWriteOp,
   ConditionFailedError,
+  DEFAULT_PAGE_BYTES,
+  DEFAULT_PAGE_LIMIT,
+  isUnexpired,
+  MAX_TRANSACT_OPS,
+  PageCollector,
+  resumeAfter,
+  serializeValue,
+  writtenItem,
+  storeItemKey,
   type Clock,
   type DeleteOptions,
   type JsonValue,
@@ -35,7 +49,7 @@ export interface FirestoreStateStoreOptions {
 /** Collection ID of the item documents: the collection group a TTL policy is set on. */
 export const ITEMS_COLLECTION = 'vigil_items';
 /** The same cap every backend enforces (DynamoDB's TransactWriteItems limit), so code does not outgrow a cloud. */
-export const MAX_TRANSACT_OPS = 100;
+export { MAX_TRANSACT_OPS };
 /** Firestore's limit of writes per commit. */
 const MAX_BATCH_OPS = 500;
 /** Firestore refuses requests above 10 MiB; chunks stay well below. */
@@ -70,11 +84,6 @@ interface ItemDoc {
   expiresAtMs?: number;
 }
 
-interface CursorState {
-  sk: string;
-  reverse: boolean;
-}
-
 /**
  * StateStore on Firestore. Layout: `{collection}/{id(pk)}/vigil_items/{id(sk)}` — one
  * subcollection per partition, so a query by pk is a single-field range on `sk` inside one
@@ -99,8 +108,8 @@ export class FirestoreStateStore implements StateStore {
     options: FirestoreStateStoreOptions = {},
   ) {
     this.root = db.collection(options.collection ?? 'vigil');
-    this.defaultPageLimit = options.defaultPageLimit ?? 1000;
-    this.pageByteLimit = options.pageByteLimit ?? 1024 * 1024;
+    this.defaultPageLimit = options.defaultPageLimit ?? DEFAULT_PAGE_LIMIT;
+    this.pageByteLimit = options.pageByteLimit ?? DEFAULT_PAGE_BYTES;
     this.maxAttempts = options.maxAttempts ?? 10;
   }
 
@@ -110,7 +119,7 @@ export class FirestoreStateStore implements StateStore {
   }
 
   async get<V = JsonValue>(pk: string, sk: string): Promise<StoreItem<V> | undefined> {
-    checkKey(pk, sk);
+    checkStoreKey(pk, sk);
     const snap = await this.ref(pk, sk).get();
     return this.live(snap, this.clock.now()) ? toItem<V>(snap) : undefined;
   }
@@ -119,16 +128,14 @@ export class FirestoreStateStore implements StateStore {
     const op: WriteOp = { type: 'put', pk, sk, value };
     if (options.ifVersion !== undefined) op.ifVersion = options.ifVersion;
     if (options.expiresAt !== undefined) op.expiresAt = options.expiresAt;
-    checkOp(op);
+    checkWriteOp(op);
     const [version] = await this.commit([op], options.ifVersion === undefined);
-    const item: StoreItem<V> = { pk, sk, value, version: version ?? 1 };
-    if (options.expiresAt !== undefined) item.expiresAt = options.expiresAt;
-    return item;
+    return writtenItem(pk, sk, value, version ?? 1, options.expiresAt);
   }
 
   async delete(pk: string, sk: string, options: DeleteOptions = {}): Promise<void> {
     const op: WriteOp = options.ifVersion === undefined ? { type: 'delete', pk, sk } : { type: 'delete', pk, sk, ifVersion: options.ifVersion };
-    checkOp(op);
+    checkWriteOp(op);
     if (op.ifVersion === undefined) {
       // Nothing to check and no version to compute: a blind delete is one request.
       await this.ref(pk, sk).delete();
@@ -138,10 +145,8 @@ export class FirestoreStateStore implements StateStore {
   }
 
   async query<V = JsonValue>(pk: string, options: QueryOptions = {}): Promise<QueryPage<V>> {
-    if (typeof pk !== 'string' || pk === '') throw new TypeError('pk must be a non-empty string');
-    const limit = options.limit ?? this.defaultPageLimit;
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
-    const reverse = options.reverse === true;
+    const paging = checkQueryOptions(pk, options, this.defaultPageLimit);
+    const { limit, reverse } = paging;
 
     let lower = options.skFrom;
     let upper = options.skTo;
@@ -150,12 +155,7 @@ export class FirestoreStateStore implements StateStore {
       const end = prefixUpperBound(options.skPrefix);
       if (end !== undefined) upper = upper === undefined ? end : minKey(upper, end);
     }
-    let after: string | undefined;
-    if (options.cursor !== undefined) {
-      const cursor = decodeCursor(options.cursor);
-      if (cursor.reverse !== reverse) throw new Error('cursor belongs to a query in the other direction');
-      after = cursor.sk;
-    }
+    let after = resumeAfter(options.cursor, reverse);
     if (lower !== undefined && upper !== undefined && compareKeys(lower, upper) >= 0) return { items: [] };
 
     let base: Query = this.partition(pk).orderBy('sk', reverse ? 'desc' : 'asc');
@@ -163,14 +163,13 @@ export class FirestoreStateStore implements StateStore {
     if (upper !== undefined) base = base.where('sk', '<', upper);
 
     const now = this.clock.now();
-    const items: StoreItem<V>[] = [];
-    let bytes = 0;
-    let more = false;
+    const page = new PageCollector<V>(paging, this.pageByteLimit);
+    const { items } = page;
     // Fetches in rounds: expired items are skipped here (TTL deletion lags), and one item
     // past the page tells whether a cursor is needed.
     fetching: for (;;) {
       const wanted = limit + 1 - items.length;
-      const byBytes = items.length > 0 ? Math.ceil((this.pageByteLimit - bytes) / (bytes / items.length)) + 1 : wanted;
+      const byBytes = items.length > 0 ? Math.ceil((this.pageByteLimit - page.bytes) / (page.bytes / items.length)) + 1 : wanted;
       const size = Math.max(1, Math.min(wanted, byBytes, MAX_FETCH));
       let q = base.limit(size);
       if (after !== undefined) q = q.startAfter(after);
@@ -178,45 +177,28 @@ export class FirestoreStateStore implements StateStore {
       for (const doc of snap.docs) {
         after = doc.get('sk') as string;
         if (!this.live(doc, now)) continue;
-        const itemBytes = Buffer.byteLength(doc.get('value') as string, 'utf8');
-        if (items.length >= limit || (items.length > 0 && bytes + itemBytes > this.pageByteLimit)) {
-          more = true;
-          break fetching;
-        }
-        bytes += itemBytes;
-        items.push(toItem<V>(doc));
+        if (!page.take(doc.get('value') as string, () => toItem<V>(doc))) break fetching;
       }
       if (snap.size < size) break;
     }
-    const last = items[items.length - 1];
-    return more && last ? { items, cursor: encodeCursor({ sk: last.sk, reverse }) } : { items };
+    return page.page();
   }
 
   async transact(ops: WriteOp[]): Promise<void> {
     if (ops.length === 0) return;
-    if (ops.length > MAX_TRANSACT_OPS) throw new RangeError(`transact takes at most ${MAX_TRANSACT_OPS} operations, got ${ops.length}`);
-    const seen = new Set<string>();
-    for (const op of ops) {
-      checkOp(op);
-      const key = JSON.stringify([op.pk, op.sk]);
-      if (seen.has(key)) throw new Error(`transact has more than one operation on ${op.pk} / ${op.sk}`);
-      seen.add(key);
-    }
+    checkTransactOps(ops);
     await this.commit(ops, false);
   }
 
   async batchWrite(ops: WriteOp[]): Promise<void> {
-    for (const op of ops) {
-      checkOp(op);
-      if (op.ifVersion !== undefined) throw new Error('batchWrite is unconditional; use transact for ifVersion');
-    }
+    checkBatchOps(ops);
     // Chunks never hold one item twice (a commit may not), so an item's writes apply in order.
     let chunk: WriteOp[] = [];
     let keys = new Set<string>();
     let bytes = 0;
     for (const op of ops) {
-      const key = JSON.stringify([op.pk, op.sk]);
-      const size = op.type === 'put' ? Buffer.byteLength(serialize(op.value), 'utf8') + 1024 : 1024;
+      const key = storeItemKey(op);
+      const size = op.type === 'put' ? Buffer.byteLength(serializeValue(op.value), 'utf8') + 1024 : 1024;
       if (chunk.length >= MAX_BATCH_OPS || keys.has(key) || (chunk.length > 0 && bytes + size > MAX_BATCH_BYTES)) {
         await this.commit(chunk, true);
         chunk = [];
@@ -236,8 +218,7 @@ export class FirestoreStateStore implements StateStore {
 
   private live(snap: DocumentSnapshot, now: number): boolean {
     if (!snap.exists) return false;
-    const expires = snap.get('expiresAtMs') as number | undefined;
-    return expires === undefined || expires === null || expires > now;
+    return isUnexpired(snap.get('expiresAtMs') as number | undefined, now);
   }
 
   /**
@@ -264,7 +245,7 @@ export class FirestoreStateStore implements StateStore {
         if (op.type === 'put') {
           const version = current + 1;
           versions.push(version);
-          const doc: ItemDoc = { pk: op.pk, sk: op.sk, version, value: serialize(op.value) };
+          const doc: ItemDoc = { pk: op.pk, sk: op.sk, version, value: serializeValue(op.value) };
           if (op.expiresAt !== undefined) {
             doc.expiresAt = Timestamp.fromMillis(op.expiresAt);
             doc.expiresAtMs = op.expiresAt;
@@ -321,40 +302,4 @@ function maxKey(a: string | undefined, b: string): string {
 }
 function minKey(a: string, b: string): string {
   return compareKeys(a, b) <= 0 ? a : b;
-}
-
-function checkKey(pk: string, sk: string): void {
-  if (typeof pk !== 'string' || pk === '') throw new TypeError('pk must be a non-empty string');
-  if (typeof sk !== 'string' || sk === '') throw new TypeError('sk must be a non-empty string');
-}
-
-function checkOp(op: WriteOp): void {
-  checkKey(op.pk, op.sk);
-  if (op.type !== 'put' && op.type !== 'delete') throw new TypeError(`unknown write op type ${String((op as { type: unknown }).type)}`);
-  if (op.ifVersion !== undefined && (!Number.isInteger(op.ifVersion) || op.ifVersion < 0)) {
-    throw new RangeError(`ifVersion must be a non-negative integer, got ${op.ifVersion}`);
-  }
-  if (op.type === 'put' && op.expiresAt !== undefined && !Number.isFinite(op.expiresAt)) {
-    throw new RangeError(`expiresAt must be a finite epoch-milliseconds number, got ${op.expiresAt}`);
-  }
-}
-
-function serialize(value: JsonValue): string {
-  const text = JSON.stringify(value) as string | undefined;
-  if (text === undefined) throw new TypeError('value is not JSON-serializable');
-  return text;
-}
-
-function encodeCursor(state: CursorState): string {
-  return Buffer.from(JSON.stringify({ k: state.sk, r: state.reverse ? 1 : 0 }), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): CursorState {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown; r?: unknown };
-    if (typeof parsed.k === 'string' && (parsed.r === 0 || parsed.r === 1)) return { sk: parsed.k, reverse: parsed.r === 1 };
-  } catch {
-    // Fall through to the one error callers see for any malformed cursor.
-  }
-  throw new TypeError('invalid query cursor');
 }

@@ -1,6 +1,6 @@
 import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
-import { createContext, DEFAULT_TENANT, http, jsonLogger, systemClock, type Clock, type Context, type Logger } from '@vigil/core';
+import { limitsFromEnv, createContext, DEFAULT_TENANT, http, jsonLogger, systemClock, type Clock, type Context, type Logger } from '@vigil/core';
 import { FirestoreStateStore } from '../firestore';
 import { PubSubEventBus, PubSubNames, PubSubQueue } from '../pubsub';
 import { parseGcpEnv, type GcpEnv } from './env';
@@ -36,7 +36,7 @@ export function createGcpRuntime(rawEnv: Record<string, string | undefined> = pr
   const policy = http.OutboundPolicy.fromEnv(env.VIGIL_OUTBOUND_ALLOW);
   const ctx = createContext(
     { store, queue, events, clock, logger, http: http.createHttpClient({ policy }) },
-    env.VIGIL_EXTERNAL_URL ? { externalUrl: env.VIGIL_EXTERNAL_URL } : {},
+    { ...(env.VIGIL_EXTERNAL_URL ? { externalUrl: env.VIGIL_EXTERNAL_URL } : {}), limits: limitsFromEnv(process.env.VIGIL_LIMITS) },
   );
   return {
     ctx,

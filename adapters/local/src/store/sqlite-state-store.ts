@@ -1,6 +1,19 @@
 import type { Statement } from 'better-sqlite3';
 import {
+  checkBatchOps,
+  checkQueryOptions,
+  checkStoreKey,
+  checkTransactOps,
+  checkWriteOp,
   ConditionFailedError,
+  DEFAULT_PAGE_BYTES,
+  DEFAULT_PAGE_LIMIT,
+  MAX_TRANSACT_OPS,
+  PageCollector,
+  prefixSuccessor,
+  resumeAfter,
+  serializeValue,
+  writtenItem,
   type Clock,
   type DeleteOptions,
   type JsonValue,
@@ -22,7 +35,7 @@ export interface SqliteStateStoreOptions {
 }
 
 /** DynamoDB's TransactWriteItems limit; enforced here so local code does not outgrow the cloud. */
-export const MAX_TRANSACT_OPS = 100;
+export { MAX_TRANSACT_OPS };
 const BATCH_CHUNK = 500;
 const SWEEP_CHUNK = 1000;
 
@@ -35,11 +48,6 @@ interface ItemRow {
 
 interface VersionRow {
   version: number;
-}
-
-interface CursorState {
-  sk: string;
-  reverse: boolean;
 }
 
 /**
@@ -71,8 +79,8 @@ export class SqliteStateStore implements StateStore {
     private readonly clock: Clock,
     options: SqliteStateStoreOptions = {},
   ) {
-    this.defaultPageLimit = options.defaultPageLimit ?? 1000;
-    this.pageByteLimit = options.pageByteLimit ?? 1024 * 1024;
+    this.defaultPageLimit = options.defaultPageLimit ?? DEFAULT_PAGE_LIMIT;
+    this.pageByteLimit = options.pageByteLimit ?? DEFAULT_PAGE_BYTES;
     this.db = openDatabase(path, { busyTimeoutMs: options.busyTimeoutMs });
     try {
       this.db.exec(`
@@ -127,7 +135,7 @@ export class SqliteStateStore implements StateStore {
   }
 
   async get<V = JsonValue>(pk: string, sk: string): Promise<StoreItem<V> | undefined> {
-    checkKey(pk, sk);
+    checkStoreKey(pk, sk);
     const row = this.stmts.get.get({ pk, sk, now: this.clock.now() });
     return row ? toItem<V>(pk, row) : undefined;
   }
@@ -139,24 +147,20 @@ export class SqliteStateStore implements StateStore {
     options: PutOptions = {},
   ): Promise<StoreItem<V>> {
     const op: WriteOp = { type: 'put', pk, sk, value, ifVersion: options.ifVersion, expiresAt: options.expiresAt };
-    checkOp(op);
-    const version = this.writePut(op, serialize(value), this.clock.now());
-    const item: StoreItem<V> = { pk, sk, value, version };
-    if (options.expiresAt !== undefined) item.expiresAt = options.expiresAt;
-    return item;
+    checkWriteOp(op);
+    const version = this.writePut(op, serializeValue(value), this.clock.now());
+    return writtenItem(pk, sk, value, version, options.expiresAt);
   }
 
   async delete(pk: string, sk: string, options: DeleteOptions = {}): Promise<void> {
     const op: WriteOp = { type: 'delete', pk, sk, ifVersion: options.ifVersion };
-    checkOp(op);
+    checkWriteOp(op);
     this.apply(op, this.clock.now());
   }
 
   async query<V = JsonValue>(pk: string, options: QueryOptions = {}): Promise<QueryPage<V>> {
-    if (typeof pk !== 'string' || pk === '') throw new TypeError('pk must be a non-empty string');
-    const limit = options.limit ?? this.defaultPageLimit;
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
-    const reverse = options.reverse === true;
+    const paging = checkQueryOptions(pk, options, this.defaultPageLimit);
+    const { limit, reverse } = paging;
     const params: Record<string, unknown> = { pk, now: this.clock.now(), limit: limit + 1 };
     const where = ['pk = @pk', '(expires_at IS NULL OR expires_at > @now)'];
     if (options.skFrom !== undefined) {
@@ -170,7 +174,7 @@ export class SqliteStateStore implements StateStore {
     if (options.skPrefix !== undefined && options.skPrefix !== '') {
       where.push('sk >= @prefix');
       params.prefix = options.skPrefix;
-      const end = prefixEnd(options.skPrefix);
+      const end = prefixSuccessor(options.skPrefix);
       if (end) {
         // A byte string, not text: the successor of a UTF-8 prefix is often not valid UTF-8,
         // and SQLite's BINARY collation compares the raw bytes either way.
@@ -178,11 +182,10 @@ export class SqliteStateStore implements StateStore {
         params.prefixEnd = end;
       }
     }
-    if (options.cursor !== undefined) {
-      const cursor = decodeCursor(options.cursor);
-      if (cursor.reverse !== reverse) throw new Error('cursor belongs to a query in the other direction');
+    const after = resumeAfter(options.cursor, reverse);
+    if (after !== undefined) {
       where.push(reverse ? 'sk < @after' : 'sk > @after');
-      params.after = cursor.sk;
+      params.after = after;
     }
     const sql = `SELECT sk, version, expires_at, value FROM items WHERE ${where.join(' AND ')}
       ORDER BY sk ${reverse ? 'DESC' : 'ASC'} LIMIT @limit`;
@@ -192,44 +195,21 @@ export class SqliteStateStore implements StateStore {
       this.queryStmts.set(sql, stmt);
     }
 
-    const items: StoreItem<V>[] = [];
-    let bytes = 0;
-    let more = false;
+    const page = new PageCollector<V>(paging, this.pageByteLimit);
     for (const row of stmt.iterate(params)) {
-      const size = Buffer.byteLength(row.value, 'utf8');
-      if (items.length >= limit || (items.length > 0 && bytes + size > this.pageByteLimit)) {
-        more = true;
-        break;
-      }
-      bytes += size;
-      items.push(toItem<V>(pk, row));
+      if (!page.take(row.value, () => toItem<V>(pk, row))) break;
     }
-    const last = items[items.length - 1];
-    return more && last ? { items, cursor: encodeCursor({ sk: last.sk, reverse }) } : { items };
+    return page.page();
   }
 
   async transact(ops: WriteOp[]): Promise<void> {
     if (ops.length === 0) return;
-    if (ops.length > MAX_TRANSACT_OPS) {
-      throw new RangeError(`transact takes at most ${MAX_TRANSACT_OPS} operations, got ${ops.length}`);
-    }
-    const seen = new Set<string>();
-    for (const op of ops) {
-      checkOp(op);
-      const key = JSON.stringify([op.pk, op.sk]);
-      // DynamoDB refuses two operations on one item in a transaction; so does every port user.
-      if (seen.has(key)) throw new Error(`transact has more than one operation on ${op.pk} / ${op.sk}`);
-      seen.add(key);
-    }
+    checkTransactOps(ops);
     this.transactTx(ops, this.clock.now());
   }
 
   async batchWrite(ops: WriteOp[]): Promise<void> {
-    for (const op of ops) {
-      checkOp(op);
-      // Silently dropping a condition would turn a lost update into a passing test.
-      if (op.ifVersion !== undefined) throw new Error('batchWrite is unconditional; use transact for ifVersion');
-    }
+    checkBatchOps(ops);
     for (let i = 0; i < ops.length; i += BATCH_CHUNK) {
       this.batchTx(ops.slice(i, i + BATCH_CHUNK), this.clock.now());
     }
@@ -253,7 +233,7 @@ export class SqliteStateStore implements StateStore {
 
   private apply(op: WriteOp, now: number): void {
     if (op.type === 'put') {
-      this.writePut(op, serialize(op.value), now);
+      this.writePut(op, serializeValue(op.value), now);
       return;
     }
     const { pk, sk, ifVersion } = op;
@@ -290,52 +270,4 @@ function toItem<V>(pk: string, row: ItemRow): StoreItem<V> {
   const item: StoreItem<V> = { pk, sk: row.sk, value: JSON.parse(row.value) as V, version: row.version };
   if (row.expires_at !== null) item.expiresAt = row.expires_at;
   return item;
-}
-
-function checkKey(pk: string, sk: string): void {
-  // Empty key strings are refused by DynamoDB, Firestore and Table Storage alike.
-  if (typeof pk !== 'string' || pk === '') throw new TypeError('pk must be a non-empty string');
-  if (typeof sk !== 'string' || sk === '') throw new TypeError('sk must be a non-empty string');
-}
-
-function checkOp(op: WriteOp): void {
-  checkKey(op.pk, op.sk);
-  if (op.type !== 'put' && op.type !== 'delete') throw new TypeError(`unknown write op type ${String((op as { type: unknown }).type)}`);
-  if (op.ifVersion !== undefined && (!Number.isInteger(op.ifVersion) || op.ifVersion < 0)) {
-    throw new RangeError(`ifVersion must be a non-negative integer, got ${op.ifVersion}`);
-  }
-  if (op.type === 'put' && op.expiresAt !== undefined && !Number.isFinite(op.expiresAt)) {
-    throw new RangeError(`expiresAt must be a finite epoch-milliseconds number, got ${op.expiresAt}`);
-  }
-}
-
-function serialize(value: JsonValue): string {
-  const text = JSON.stringify(value) as string | undefined;
-  if (text === undefined) throw new TypeError('value is not JSON-serializable');
-  return text;
-}
-
-/** The smallest byte string greater than every string that starts with `prefix`. */
-function prefixEnd(prefix: string): Buffer | undefined {
-  const bytes = Buffer.from(prefix, 'utf8');
-  let end = bytes.length;
-  while (end > 0 && bytes[end - 1] === 0xff) end--;
-  if (end === 0) return undefined;
-  const out = Buffer.from(bytes.subarray(0, end));
-  out[end - 1] = (out[end - 1] ?? 0) + 1;
-  return out;
-}
-
-function encodeCursor(state: CursorState): string {
-  return Buffer.from(JSON.stringify({ k: state.sk, r: state.reverse ? 1 : 0 }), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): CursorState {
-  try {
-    const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { k?: unknown; r?: unknown };
-    if (typeof parsed.k === 'string' && (parsed.r === 0 || parsed.r === 1)) return { sk: parsed.k, reverse: parsed.r === 1 };
-  } catch {
-    // Fall through to the one error callers see for any malformed cursor.
-  }
-  throw new TypeError('invalid query cursor');
 }

@@ -3,6 +3,7 @@ import { SeriesStore } from '../tsdb/series-store';
 import { RuleGroupRepository } from '../rules/repository';
 import { AlertStateRepository } from '../alerting/repository';
 import { ApiKeyRepository } from '../auth';
+import type { LimitsConfig } from '../limits/schema';
 import { AlertmanagerConfigRepository } from '../alertmanager/store';
 
 export interface Settings {
@@ -10,6 +11,8 @@ export interface Settings {
   externalUrl: string;
   /** External labels added to template data, as Prometheus's global external_labels. */
   externalLabels: Record<string, string>;
+  /** Ingest limits per tenant (`VIGIL_LIMITS`). */
+  limits?: LimitsConfig;
 }
 
 export interface Services {

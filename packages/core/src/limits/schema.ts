@@ -37,3 +37,34 @@ export const LIMIT_NAMES = {
   future: 'creation_grace_period',
   requestSize: 'max_samples_per_request',
 } as const;
+
+/** Operator configuration of limits: defaults for every tenant, and per-tenant overrides. */
+export const limitsConfigSchema = z.strictObject({
+  default: tenantLimitsSchema.partial().default({}),
+  tenants: z.record(z.string(), tenantLimitsSchema.partial()).default({}),
+});
+export type LimitsConfig = z.output<typeof limitsConfigSchema>;
+
+/**
+ * `VIGIL_LIMITS`, as JSON: `{"default":{"ingestionRate":50000},"tenants":{"team-a":{"maxSeries":200000}}}`.
+ * A bad value stops start-up with the field named, rather than running without the limits meant.
+ */
+export function limitsFromEnv(value: string | undefined): LimitsConfig {
+  if (value === undefined || value.trim() === '') return limitsConfigSchema.parse({});
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value);
+  } catch (err) {
+    throw new Error(`VIGIL_LIMITS is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = limitsConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new Error(`VIGIL_LIMITS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** The limits in force for one tenant under a configuration. */
+export function limitsFor(config: LimitsConfig, tenant: string): TenantLimitsInput {
+  return { ...config.default, ...(config.tenants[tenant] ?? {}) };
+}

@@ -1,4 +1,5 @@
 export * from './store';
+export * from './store-support';
 export * from './queue';
 export * from './clock';
 export * from './eventbus';

@@ -6,14 +6,14 @@
  * offset of the problem; errors while rendering become the value
  * `<error expanding template: ...>`, as in Prometheus.
  */
-import { formatFloat, goSprintf, type GoValue } from './gofmt';
-import { execute, TemplateExecError, type TemplateFunction } from './exec';
-import { QUERY_FUNCTIONS, TEMPLATE_FUNCTION_NAMES, templateFunctions } from './funcs';
-import { parseTemplate as parseNodes, TemplateError, type Node } from './parse';
+import { execute, formatFloat, goSprintf as sprintfIn, parseTemplateSource, printValue, TemplateExecError, TemplateSyntaxError, type Arg, type Node, type ParsedTemplate, type Pipe, type TemplateFunction } from '../gotemplate';
+import { QUERY_FUNCTIONS, RULE_VALUE_MODEL, TEMPLATE_FUNCTION_NAMES, templateFunctions } from './funcs';
 
-export { TemplateError } from './parse';
-export { TemplateExecError } from './exec';
-export { formatFloat, goPrint, goSprintf, type GoValue } from './gofmt';
+// TemplateError: a template that does not parse; `pos` is the offset of the problem.
+export { TemplateSyntaxError as TemplateError, TemplateExecError, formatFloat } from '../gotemplate';
+
+/** Rule template values: Go strings, float64s, ints (bigint), bools, label maps, lists and nil. */
+export type GoValue = string | number | bigint | boolean | null | undefined | { readonly [key: string]: GoValue } | GoValue[] | Date;
 
 export interface TemplateData {
   /** The labels of the sample, `__name__` included (Prometheus passes the metric's labels). */
@@ -25,38 +25,48 @@ export interface TemplateData {
 
 const PREDECLARED = ['$labels', '$externalLabels', '$externalURL', '$value'];
 const KNOWN = new Set([...TEMPLATE_FUNCTION_NAMES, ...QUERY_FUNCTIONS]);
+/** Output cap and step budget per label or annotation. */
+const LIMITS = { maxOutputChars: 1 << 20, maxSteps: 1_000_000 };
 
 const CACHE_MAX = 5000;
-const cache = new Map<string, Node[]>();
+const cache = new Map<string, ParsedTemplate>();
 
-/** Parses a template, throwing TemplateError with the offset of the first problem. */
-export function parseTemplate(template: string): Node[] {
+/** Parses a template, throwing TemplateError with the offset (`pos`) of the first problem. */
+export function parseTemplate(template: string): ParsedTemplate {
   const hit = cache.get(template);
   if (hit) return hit;
-  const nodes = parseNodes(template, KNOWN, PREDECLARED);
-  refuseQueryFunctions(nodes);
+  const parsed = parseTemplateSource('text', template, {
+    functions: KNOWN,
+    predeclared: PREDECLARED,
+    // Rule templates are single, unnamed texts: there is nothing to define or call by name.
+    refuseKeyword: (kw) => (kw === 'define' || kw === 'template' || kw === 'block' ? `${JSON.stringify(kw)} is not supported in rule templates` : undefined),
+  });
+  refuseQueryFunctions(parsed.root);
   if (cache.size >= CACHE_MAX) cache.clear();
-  cache.set(template, nodes);
-  return nodes;
+  cache.set(template, parsed);
+  return parsed;
 }
 
 function refuseQueryFunctions(nodes: Node[]): void {
-  const stack = [...nodes];
-  const visitPipe = (p: { cmds: { args: import('./parse').Arg[] }[] }) => {
-    for (const c of p.cmds) {
-      for (const a of c.args) {
-        if (a.kind === 'ident' && QUERY_FUNCTIONS.has(a.name)) {
-          throw new TemplateError(`function "${a.name}" (queries inside templates) is not supported`, a.pos);
-        }
-        if (a.kind === 'pipe') visitPipe(a.pipe);
-      }
-    }
+  const fail = (a: Extract<Arg, { t: 'ident' }>) => {
+    throw new TemplateSyntaxError('text', 0, 0, `function "${a.name}" (queries inside templates) is not supported`, a.pos);
   };
+  const visitArg = (a: Arg): void => {
+    if (a.t === 'ident' && QUERY_FUNCTIONS.has(a.name)) fail(a);
+    if (a.t === 'pipe') visitPipe(a.pipe);
+    if (a.t === 'chain') visitArg(a.node);
+  };
+  const visitPipe = (p: Pipe) => {
+    for (const c of p.cmds) for (const a of c.args) visitArg(a);
+  };
+  const stack = [...nodes];
   while (stack.length > 0) {
     const n = stack.pop()!;
-    if (n.kind === 'text') continue;
-    visitPipe(n.pipe);
-    if (n.kind !== 'action') stack.push(...n.list, ...n.elseList);
+    if (n.t === 'action') visitPipe(n.pipe);
+    else if (n.t === 'if' || n.t === 'with' || n.t === 'range') {
+      visitPipe(n.pipe);
+      stack.push(...n.list, ...(n.elseList ?? []));
+    }
   }
 }
 
@@ -66,7 +76,7 @@ export function checkTemplate(template: string): string | undefined {
     parseTemplate(template);
     return undefined;
   } catch (err) {
-    if (err instanceof TemplateError) return `${err.message} at offset ${err.position}`;
+    if (err instanceof TemplateSyntaxError) return `${err.reason} at offset ${err.pos}`;
     throw err;
   }
 }
@@ -90,7 +100,7 @@ function functionsFor(externalURL: string): Map<string, TemplateFunction> {
 export function expandTemplate(template: string, data: TemplateData): string {
   if (!template.includes('{{')) return template;
   try {
-    const nodes = parseTemplate(template);
+    const parsed = parseTemplate(template);
     const dot: GoValue = {
       Labels: data.labels,
       ExternalLabels: data.externalLabels ?? {},
@@ -103,9 +113,16 @@ export function expandTemplate(template: string, data: TemplateData): string {
       $externalURL: data.externalURL ?? '',
       $value: data.value,
     };
-    return execute(nodes, dot, vars, functionsFor(data.externalURL ?? ''));
+    return execute({ nodes: parsed.root, from: parsed }, dot, {
+      functions: functionsFor(data.externalURL ?? ''),
+      model: RULE_VALUE_MODEL,
+      // Prometheus runs templates with missingkey=zero: an absent label is the empty string.
+      missingKey: 'zero',
+      vars,
+      limits: LIMITS,
+    });
   } catch (err) {
-    if (err instanceof TemplateError || err instanceof TemplateExecError) return `<error expanding template: ${err.message}>`;
+    if (err instanceof TemplateSyntaxError || err instanceof TemplateExecError) return `<error expanding template: ${err.reason}>`;
     throw err;
   }
 }
@@ -117,7 +134,17 @@ export function formatGoValue(v: number): string {
 
 /** fmt.Sprintf for callers outside templates. */
 export function sprintf(format: string, ...args: GoValue[]): string {
-  return goSprintf(format, args);
+  return sprintfIn(format, args, RULE_VALUE_MODEL);
+}
+
+/** fmt's %v for a rule template value. */
+export function goPrint(v: GoValue): string {
+  return printValue(v, RULE_VALUE_MODEL);
+}
+
+/** fmt.Sprintf with the arguments as a list. */
+export function goSprintf(format: string, args: GoValue[]): string {
+  return sprintf(format, ...args);
 }
 
 /** A sample value as the Prometheus HTTP API prints it (JSON number strings). */

@@ -5,16 +5,21 @@
  */
 import { createHash } from 'node:crypto';
 import { ValidationError, type Issue } from '../../errors';
+import { execute, parseTemplateSource as parseGo, TemplateSyntaxError, type ExecLimits, type ParsedTemplate, type TemplateBody } from '../../gotemplate';
 import { DEFAULT_TEMPLATES } from './defaults';
-import { execute, type ExecLimits, type TemplateBody } from './exec';
-import { parseTemplateSource, TemplateSyntaxError, type ParsedTemplate } from './parse';
+import { FUNCS, FUNCTION_NAMES } from './funcs';
+import { AM_VALUE_MODEL } from './values';
 
 export { buildTemplateData, quoteMeta, type TemplateData, type BuildDataInput, type DataAlertInput } from './data';
-export { TemplateExecError, DEFAULT_EXEC_LIMITS, type ExecLimits } from './exec';
-export { TemplateSyntaxError, PARSE_LIMITS } from './parse';
+export { TemplateExecError, DEFAULT_EXEC_LIMITS, type ExecLimits, TemplateSyntaxError, PARSE_LIMITS } from '../../gotemplate';
 export { DEFAULT_TEMPLATES } from './defaults';
 export { KV, Alerts, GoTime, Pair, Pairs, SafeHtml, NO_VALUE } from './values';
 export { sprintf } from './funcs';
+
+/** Parses a notification template file or field; unknown functions are refused, as Go does. */
+function parseTemplateSource(name: string, source: string): ParsedTemplate {
+  return parseGo(name, source, { functions: FUNCTION_NAMES });
+}
 
 /** Limits on a tenant's template files. */
 export const TEMPLATE_FILE_LIMITS = { maxFiles: 100, maxTotalChars: 1_000_000 };
@@ -60,14 +65,18 @@ export class NotificationTemplates {
       if (this.inline.size > 1000) this.inline.clear();
       this.inline.set(key, body);
     }
-    return execute(body, data, (n) => this.defined.get(n), { limits: this.limits, html: options.html });
+    return this.run(body, data, (n) => this.defined.get(n), options.html);
+  }
+
+  private run(body: TemplateBody, data: unknown, lookup: (name: string) => TemplateBody | undefined, html: boolean | undefined): string {
+    return execute(body, data, { functions: FUNCS, model: AM_VALUE_MODEL, lookup, limits: this.limits, html });
   }
 
   private withLocal(parsed: ParsedTemplate): { execute: (text: string, data: unknown, options: { html?: boolean }) => string } {
     const local = new Map(this.defined);
     for (const [name, nodes] of parsed.defines) local.set(name, { nodes, from: parsed });
     return {
-      execute: (_text, data, options) => execute({ nodes: parsed.root, from: parsed }, data, (n) => local.get(n), { limits: this.limits, html: options.html }),
+      execute: (_text, data, options) => this.run({ nodes: parsed.root, from: parsed }, data, (n) => local.get(n), options.html),
     };
   }
 }

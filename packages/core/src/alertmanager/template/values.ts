@@ -1,25 +1,22 @@
 /**
  * The Go values notification templates see, modelled in JavaScript: Alertmanager's KV
  * (map[string]string with SortedPairs/Names/Values/Remove), Pairs, Alerts (with
- * Firing/Resolved), time.Time, and how text/template prints and tests them.
+ * Firing/Resolved) and time.Time. How text/template prints and tests them is the engine's
+ * (`../../gotemplate`), under {@link AM_VALUE_MODEL}.
  *
  * A class exposes Go methods by listing them in a static `goMethods` set; nothing else on a
  * JavaScript object is reachable from a template.
  */
+import { GoMapValue, type ValueModel } from '../../gotemplate';
 import { compareGoStrings } from '../matchers/goquote';
 
-/** A missing map entry: Go prints it as `<no value>`. */
-export const NO_VALUE: unique symbol = Symbol('no value');
+export { NO_VALUE, SafeHtml } from '../../gotemplate';
 
-/** html/template's trusted HTML (`safeHtml`): printed without escaping in HTML output. */
-export class SafeHtml {
-  constructor(readonly value: string) {}
-  toString(): string {
-    return this.value;
-  }
-}
+/** Alertmanager's data: integral numbers are Go ints (len, Unix, ...), plain objects are structs. */
+export const AM_VALUE_MODEL: ValueModel = { ints: 'number', plainObjects: 'struct' };
 
 export class Pair {
+  static readonly goType = 'template.Pair';
   constructor(
     readonly Name: string,
     readonly Value: string,
@@ -28,6 +25,7 @@ export class Pair {
 
 /** A sorted list of label pairs. */
 export class Pairs extends Array<Pair> {
+  static readonly goType = 'template.Pairs';
   static readonly goMethods = new Set(['Names', 'Values']);
   static override get [Symbol.species]() {
     return Array;
@@ -46,19 +44,21 @@ export class Pairs extends Array<Pair> {
 }
 
 /** Alertmanager's template.KV. */
-export class KV {
+export class KV extends GoMapValue {
+  static readonly goType = 'template.KV';
   static readonly goMethods = new Set(['SortedPairs', 'Names', 'Values', 'Remove']);
   readonly map: Readonly<Record<string, string>>;
   constructor(map: Record<string, string>) {
+    super();
     this.map = { ...map };
   }
-  keys(): string[] {
+  override keys(): string[] {
     return Object.keys(this.map).sort(compareGoStrings);
   }
-  get size(): number {
+  override get size(): number {
     return Object.keys(this.map).length;
   }
-  get(key: string): string | undefined {
+  override get(key: string): string | undefined {
     return Object.prototype.hasOwnProperty.call(this.map, key) ? this.map[key] : undefined;
   }
   SortedPairs(): Pairs {
@@ -84,6 +84,7 @@ const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 
 
 /** time.Time in UTC, with the methods templates use. */
 export class GoTime {
+  static readonly goType = 'time.Time';
   static readonly goMethods = new Set(['Format', 'Unix', 'UnixMilli', 'UTC', 'Local', 'String', 'IsZero', 'Year']);
   readonly date: Date;
   constructor(readonly ms: number) {
@@ -205,6 +206,7 @@ export interface TemplateAlert {
 
 /** template.Alerts, with Firing() and Resolved(). */
 export class Alerts extends Array<TemplateAlert> {
+  static readonly goType = 'template.Alerts';
   static readonly goMethods = new Set(['Firing', 'Resolved']);
   static override get [Symbol.species]() {
     return Array;
@@ -220,70 +222,4 @@ export class Alerts extends Array<TemplateAlert> {
   Resolved(): Alerts {
     return Alerts.from2(this.filter((a) => a.Status === 'resolved'));
   }
-}
-
-/** Go's strconv.FormatFloat(v, 'g', -1, 64) as fmt's %v prints float64. */
-export function formatGoNumber(v: number): string {
-  if (Number.isInteger(v) && Math.abs(v) < 1e21) return String(v);
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  const exp = Math.floor(Math.log10(Math.abs(v)));
-  if (exp < -4 || exp >= 21) {
-    return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
-  }
-  return String(v);
-}
-
-/** fmt.Sprint of one value (%v). */
-export function printValue(v: unknown): string {
-  if (v === NO_VALUE) return '<no value>';
-  if (v === null || v === undefined) return '<nil>';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return formatGoNumber(v);
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (v instanceof SafeHtml) return v.value;
-  if (v instanceof GoTime) return v.String();
-  if (v instanceof KV) return `map[${v.keys().map((k) => `${k}:${v.map[k]}`).join(' ')}]`;
-  if (v instanceof Pair) return `{${v.Name} ${v.Value}}`;
-  if (Array.isArray(v)) return `[${v.map(printValue).join(' ')}]`;
-  if (typeof v === 'object') return `{${Object.values(v as object).map(printValue).join(' ')}}`;
-  return String(v);
-}
-
-/** text/template's notion of true: not the zero value, not empty. */
-export function truth(v: unknown): boolean {
-  if (v === NO_VALUE || v === null || v === undefined) return false;
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'number') return v !== 0;
-  if (typeof v === 'string') return v.length > 0;
-  if (v instanceof SafeHtml) return v.value.length > 0;
-  if (Array.isArray(v)) return v.length > 0;
-  if (v instanceof KV) return v.size > 0;
-  return true;
-}
-
-/** A Go-ish type name for error messages. */
-export function typeName(v: unknown): string {
-  if (v === NO_VALUE) return 'invalid value';
-  if (v === null || v === undefined) return 'nil';
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float64';
-  if (typeof v === 'boolean') return 'bool';
-  if (v instanceof KV) return 'template.KV';
-  if (v instanceof Alerts) return 'template.Alerts';
-  if (v instanceof Pairs) return 'template.Pairs';
-  if (v instanceof Pair) return 'template.Pair';
-  if (v instanceof GoTime) return 'time.Time';
-  if (v instanceof SafeHtml) return 'template.HTML';
-  if (Array.isArray(v)) return '[]interface {}';
-  if (typeof v === 'function') return 'func';
-  const ctor = (v as object).constructor;
-  return ctor && ctor !== Object ? `template.${ctor.name}` : 'struct';
-}
-
-export function goMethodsOf(v: unknown): Set<string> | undefined {
-  if (v === null || typeof v !== 'object') return undefined;
-  const ctor = (v as object).constructor as { goMethods?: Set<string> } | undefined;
-  return ctor?.goMethods;
 }

@@ -1,15 +1,28 @@
 /**
- * Amazon SNS Publish, through the AWS SDK with its HTTP layer replaced by the guarded
- * HttpClient: the endpoint (api_url, or the regional one) is checked against the outbound
- * policy like any URL, timeouts and retries are ours (the SDK's own retries are off).
+ * Amazon SNS Publish over its Query API, signed with SigV4 (@smithy/signature-v4) and sent
+ * through the guarded HttpClient: the endpoint (api_url, or the regional one) is checked
+ * against the outbound policy like any URL, and timeouts and retries are ours. No AWS SDK
+ * client is involved, so the cloud-neutral core imports no cloud SDK.
  */
-import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
-import type { HttpClient } from '../../../ports/http';
+import { createHash, createHmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { HttpClient, HttpResponse } from '../../../ports/http';
 import { authorizationHeader } from '../webhook/send';
-import { OutboundError } from '../../../http/errors';
 import { withRetries, type Outcome } from '../../../http/retry';
 import { DeliveryError, scrub, settle, truncateBytes, truncateRunes, type DeliveryOptions, type DeliveryResult, type Notification } from '../delivery';
 import type { SNSConfig } from './config';
+
+/** The fields of an SNS Publish request Vigil sets. */
+export interface PublishInput {
+  Message: string;
+  TopicArn?: string;
+  TargetArn?: string;
+  PhoneNumber?: string;
+  Subject?: string;
+  MessageGroupId?: string;
+  MessageDeduplicationId?: string;
+  MessageAttributes?: Record<string, { DataType: 'String'; StringValue: string }>;
+}
 
 const MAX_MESSAGE_BYTES = 256 * 1024;
 const MAX_SMS_RUNES = 1600;
@@ -20,8 +33,8 @@ function arnRegion(arn: string | undefined): string | undefined {
   return arn?.split(':')[3] || undefined;
 }
 
-export function buildPublishInput(cfg: SNSConfig, n: Notification): PublishCommandInput {
-  const input: PublishCommandInput = { Message: '' };
+export function buildPublishInput(cfg: SNSConfig, n: Notification): PublishInput {
+  const input: PublishInput = { Message: '' };
   const attributes = n.renderMap(cfg.attributes, 'attributes');
   let truncated = false;
   const message = n.render(cfg.message, 'message');
@@ -55,39 +68,50 @@ export function buildPublishInput(cfg: SNSConfig, n: Notification): PublishComma
   return input;
 }
 
-/** The SDK's HTTP handler interface, served by the guarded client. */
-function guardedHandler(http: HttpClient, timeoutMs: number | undefined) {
-  return {
-    metadata: { handlerProtocol: 'http/1.1' },
-    async handle(request: { protocol: string; hostname: string; port?: number; path: string; query?: Record<string, string | string[] | null>; method: string; headers: Record<string, string>; body?: unknown }) {
-      const query = Object.entries(request.query ?? {})
-        .flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v ?? '']]))
-        .map(([k, v]) => `${encodeURIComponent(k!)}=${encodeURIComponent(v!)}`)
-        .join('&');
-      const host = request.hostname.includes(':') ? `[${request.hostname}]` : request.hostname;
-      const url = `${request.protocol}//${host}${request.port ? `:${request.port}` : ''}${request.path}${query ? `?${query}` : ''}`;
-      const headers = { ...request.headers };
-      delete headers.host; // set from the URL by the client
-      const body = typeof request.body === 'string' || request.body instanceof Uint8Array ? request.body : undefined;
-      const res = await http.request({ url, method: request.method as 'POST', headers, body, timeoutMs });
-      return { response: { statusCode: res.status, reason: undefined, headers: res.headers, body: Buffer.from(res.body, 'utf8') } };
-    },
-    updateHttpClientConfig() {},
-    httpHandlerConfigs() {
-      return {};
-    },
-    destroy() {},
-  };
+/** SHA-256 and HMAC-SHA256 from node:crypto, in the shape the SigV4 signer takes. */
+type SourceData = string | ArrayBuffer | ArrayBufferView;
+const bytes = (d: SourceData): string | Uint8Array =>
+  typeof d === 'string' ? d : d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+
+class NodeSha256 {
+  private readonly hash;
+  constructor(secret?: SourceData) {
+    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+  }
+  update(data: SourceData): void {
+    this.hash.update(bytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+  reset(): void {}
 }
 
-/** An SNS service error as an OutboundError: throttling and 5xx retried, other 4xx not. */
-function toOutboundError(err: unknown, secrets: ReadonlyArray<string | undefined>): unknown {
-  if (err instanceof OutboundError) return err;
-  const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const status = e.$metadata?.httpStatusCode;
-  if (status === undefined) return err;
-  const retryable = status >= 500 || status === 429 || /Throttl/i.test(e.name ?? '');
-  return new OutboundError(scrub(`SNS ${e.name ?? 'error'} (HTTP ${status}): ${e.message ?? ''}`, secrets), retryable, String(status));
+/** The Query API form of a Publish request. */
+export function publishForm(input: PublishInput): string {
+  const form = new URLSearchParams({ Action: 'Publish', Version: '2010-03-31' });
+  for (const key of ['TopicArn', 'TargetArn', 'PhoneNumber', 'Message', 'Subject', 'MessageGroupId', 'MessageDeduplicationId'] as const) {
+    const v = input[key];
+    if (v !== undefined) form.set(key, v);
+  }
+  Object.entries(input.MessageAttributes ?? {}).forEach(([name, value], i) => {
+    form.set(`MessageAttributes.entry.${i + 1}.Name`, name);
+    form.set(`MessageAttributes.entry.${i + 1}.Value.DataType`, value.DataType);
+    form.set(`MessageAttributes.entry.${i + 1}.Value.StringValue`, value.StringValue);
+  });
+  return form.toString();
+}
+
+const xmlField = (body: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(body)?.[1];
+
+/** SNS answers: 2xx published; throttling and 5xx retried; other 4xx are final. */
+function classify(secrets: ReadonlyArray<string | undefined>) {
+  return (res: HttpResponse): Outcome => {
+    if (res.status >= 200 && res.status < 300) return { kind: 'success' };
+    const code = xmlField(res.body, 'Code') ?? 'error';
+    const reason = scrub(`SNS ${code} (HTTP ${res.status}): ${xmlField(res.body, 'Message') ?? ''}`, secrets);
+    return res.status >= 500 || res.status === 429 || /Throttl/i.test(code) ? { kind: 'retry', reason } : { kind: 'fail', reason };
+  };
 }
 
 export async function notifySNS(http: HttpClient, cfg: SNSConfig, n: Notification, options: DeliveryOptions): Promise<DeliveryResult> {
@@ -101,27 +125,31 @@ export async function notifySNS(http: HttpClient, cfg: SNSConfig, n: Notificatio
   } catch (err) {
     throw new DeliveryError(`sns: ${(err as Error).message}`, false);
   }
-  const input = buildPublishInput(cfg, n);
-  const client = new SNSClient({
+  const url = new URL(cfg.api_url ?? `https://sns.${region}.amazonaws.com/`);
+  const body = publishForm(buildPublishInput(cfg, n));
+  const signer = new SignatureV4({
+    service: 'sns',
     region,
-    endpoint: cfg.api_url,
     credentials: { accessKeyId: cfg.sigv4.access_key, secretAccessKey: cfg.sigv4.secret_key },
-    maxAttempts: 1,
-    requestHandler: guardedHandler(http, options.timeoutMs) as never,
+    sha256: NodeSha256,
   });
-  try {
-    const result = await withRetries(
-      async () => {
-        try {
-          return await client.send(new PublishCommand(input));
-        } catch (err) {
-          throw toOutboundError(err, secrets);
-        }
-      },
-      { ...options.retry, classify: (): Outcome => ({ kind: 'success' }) },
-    );
-    return settle('sns', result, secrets);
-  } finally {
-    client.destroy();
-  }
+  const result = await withRetries(
+    async () => {
+      // Signed per attempt: the signature carries the time.
+      const signed = await signer.sign({
+        method: 'POST',
+        protocol: url.protocol,
+        hostname: url.hostname,
+        port: url.port ? Number(url.port) : undefined,
+        path: url.pathname || '/',
+        query: {},
+        headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        body,
+      });
+      const { host: _host, ...headers } = signed.headers;
+      return http.request({ url: url.toString(), method: 'POST', headers, body, timeoutMs: options.timeoutMs });
+    },
+    { ...options.retry, classify: classify(secrets) },
+  );
+  return settle('sns', result, secrets);
 }

@@ -1,14 +1,10 @@
 /**
  * Go's number and value formatting (strconv and fmt), as templates print them. Rule templates
- * render `$value` with `%v` and humanize with `%.4g`, so getting digits, exponents and rounding
- * exactly as Go does is what makes annotations compare equal with Prometheus'.
+ * render `$value` with `%v` and humanize with `%.4g`, and notification templates use printf, so
+ * getting digits, exponents and rounding (half to even, on the exact binary value) exactly as Go
+ * does is what makes output compare equal with Prometheus' and Alertmanager's.
  */
-
-/** Template values: Go strings, float64s, ints (bigint), bools, maps, lists and nil. */
-export type GoValue = string | number | bigint | boolean | null | undefined | GoMap | GoValue[] | Date;
-export interface GoMap {
-  readonly [key: string]: GoValue;
-}
+import { isInt, printValue, textOf, typeName, type ValueModel } from './values';
 
 const view = new DataView(new ArrayBuffer(8));
 
@@ -140,10 +136,6 @@ export function formatFloat(v: number, fmt: 'e' | 'f' | 'g' | 'E' | 'G', prec: n
   return neg ? `-${body}` : body;
 }
 
-function isMap(v: GoValue): v is GoMap {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-}
-
 /** Go's time.Time.String() in UTC: 2006-01-02 15:04:05.999999999 +0000 UTC. */
 export function goTimeString(d: Date, extraNanos = 0): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -152,49 +144,25 @@ export function goTimeString(d: Date, extraNanos = 0): string {
   return `${p(d.getUTCFullYear(), 4)}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}${frac} +0000 UTC`;
 }
 
-/** fmt's %v. */
-export function goPrint(v: GoValue): string {
-  if (v === null || v === undefined) return '<nil>';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return formatFloat(v, 'g', -1);
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'boolean') return v ? 'true' : 'false';
-  if (v instanceof Date) return goTimeString(v);
-  if (Array.isArray(v)) return `[${v.map(goPrint).join(' ')}]`;
-  if (isMap(v)) {
-    const keys = Object.keys(v).sort();
-    return `map[${keys.map((k) => `${k}:${goPrint(v[k])}`).join(' ')}]`;
-  }
-  return String(v);
-}
-
-function goTypeName(v: GoValue): string {
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'number') return 'float64';
-  if (typeof v === 'bigint') return 'int';
-  if (typeof v === 'boolean') return 'bool';
-  if (v === null || v === undefined) return 'nil';
-  if (Array.isArray(v)) return '[]interface {}';
-  if (v instanceof Date) return 'time.Time';
-  return 'map[string]string';
-}
-
-function pad(s: string, width: number | undefined, flags: string): string {
-  if (width === undefined || s.length >= width) return s;
-  if (flags.includes('-')) return s + ' '.repeat(width - s.length);
+function pad(s: string, width: number | undefined, flags: string, numeric: boolean): string {
+  const len = [...s].length;
+  if (width === undefined || len >= width) return s;
+  if (flags.includes('-')) return s + ' '.repeat(width - len);
+  if (flags.includes('0') && !numeric) return '0'.repeat(width - len) + s;
+  // Numbers pad with zeros after the sign; infinities and NaN with spaces.
   if (flags.includes('0') && /^[+-]?[0-9.]/.test(s)) {
     const sign = /^[+-]/.test(s) ? s[0]! : '';
-    return sign + '0'.repeat(width - s.length) + s.slice(sign.length);
+    return sign + '0'.repeat(width - len) + s.slice(sign.length);
   }
-  return ' '.repeat(width - s.length) + s;
+  return ' '.repeat(width - len) + s;
 }
 
 function quote(s: string): string {
   return JSON.stringify(s).replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
-/** fmt.Sprintf with the verbs templates use: %v %s %q %d %f %e %g %x %X %t %% with flags, width and precision. */
-export function goSprintf(format: string, args: GoValue[]): string {
+/** fmt.Sprintf with the verbs templates use: %v %s %q %d %c %f %e %g %x %X %t %% with flags, width and precision. */
+export function goSprintf(format: string, args: unknown[], model: ValueModel): string {
   let argi = 0;
   let out = '';
   const re = /%([-+# 0]*)(\d+)?(?:\.(\d*))?([a-zA-Z%])/g;
@@ -202,7 +170,7 @@ export function goSprintf(format: string, args: GoValue[]): string {
   for (let m = re.exec(format); m; m = re.exec(format)) {
     out += format.slice(last, m.index);
     last = re.lastIndex;
-    const [, flags = '', w, precText, verb] = m;
+    const [, flags = '', w, precText, verb = ''] = m;
     if (verb === '%') {
       out += '%';
       continue;
@@ -214,55 +182,57 @@ export function goSprintf(format: string, args: GoValue[]): string {
     const arg = args[argi++];
     const width = w === undefined ? undefined : Number(w);
     const prec = precText === undefined ? undefined : precText === '' ? 0 : Number(precText);
-    let s: string;
-    const bad = () => `%!${verb}(${goTypeName(arg)}=${goPrint(arg)})`;
-    const sign = (t: string) => (flags.includes('+') && !t.startsWith('-') ? `+${t}` : flags.includes(' ') && !t.startsWith('-') ? ` ${t}` : t);
-    switch (verb) {
-      case 'v':
-        s = typeof arg === 'number' && prec !== undefined ? formatFloat(arg, 'g', prec) : goPrint(arg);
-        if (typeof arg === 'number' || typeof arg === 'bigint') s = sign(s);
-        break;
-      case 's':
-        s = typeof arg === 'string' ? arg : typeof arg === 'number' || typeof arg === 'bigint' ? bad() : goPrint(arg);
-        if (prec !== undefined && typeof arg === 'string') s = [...s].slice(0, prec).join('');
-        break;
-      case 'q':
-        s = typeof arg === 'string' ? quote(arg) : bad();
-        break;
-      case 'd':
-        s = typeof arg === 'bigint' ? sign(arg.toString()) : bad();
-        break;
-      case 'x':
-      case 'X': {
-        if (typeof arg === 'bigint') s = arg.toString(16);
-        else if (typeof arg === 'string') s = [...new TextEncoder().encode(arg)].map((b) => b.toString(16).padStart(2, '0')).join('');
-        else s = bad();
-        if (verb === 'X') s = s.toUpperCase();
-        break;
-      }
-      case 'e':
-      case 'E':
-      case 'f':
-      case 'F':
-      case 'g':
-      case 'G': {
-        if (typeof arg !== 'number') {
-          s = bad();
-          break;
-        }
-        const f = verb === 'F' ? 'f' : verb;
-        s = sign(formatFloat(arg, f as 'e' | 'f' | 'g' | 'E' | 'G', prec ?? (f === 'g' || f === 'G' ? -1 : 6)));
-        break;
-      }
-      case 't':
-        s = typeof arg === 'boolean' ? goPrint(arg) : bad();
-        break;
-      default:
-        s = bad();
-    }
-    out += pad(s, width, flags);
+    const s = formatVerb(verb, arg, flags, prec, model);
+    out += pad(s, width, flags, typeof arg === 'number' || typeof arg === 'bigint');
   }
   out += format.slice(last);
-  if (argi < args.length) out += `%!(EXTRA ${args.slice(argi).map((a) => `${goTypeName(a)}=${goPrint(a)}`).join(', ')})`;
+  if (argi < args.length) out += `%!(EXTRA ${args.slice(argi).map((a) => `${typeName(a, model)}=${printValue(a, model)}`).join(', ')})`;
   return out;
+}
+
+function formatVerb(verb: string, arg: unknown, flags: string, prec: number | undefined, model: ValueModel): string {
+  const bad = () => `%!${verb}(${typeName(arg, model)}=${printValue(arg, model)})`;
+  const sign = (t: string) => (flags.includes('+') && !t.startsWith('-') ? `+${t}` : flags.includes(' ') && !t.startsWith('-') ? ` ${t}` : t);
+  const text = textOf(arg);
+  const int = isInt(arg, model) ? BigInt(arg) : undefined;
+  switch (verb) {
+    case 'v':
+      if (typeof arg === 'number' && int === undefined) return sign(formatFloat(arg, 'g', prec ?? -1));
+      if (int !== undefined) return sign(int.toString());
+      return printValue(arg, model);
+    case 's':
+      if (text !== undefined) return prec === undefined ? text : [...text].slice(0, prec).join('');
+      if (typeof arg === 'number' || typeof arg === 'bigint') return bad();
+      return printValue(arg, model);
+    case 'q':
+      return text !== undefined ? quote(text) : bad();
+    case 't':
+      return typeof arg === 'boolean' ? String(arg) : bad();
+    case 'd':
+      return int !== undefined ? sign(int.toString()) : bad();
+    case 'c':
+      return int !== undefined ? String.fromCodePoint(Number(int)) : bad();
+    case 'x':
+    case 'X': {
+      let s: string;
+      if (int !== undefined) s = (int < 0n ? '-' : '') + (int < 0n ? -int : int).toString(16);
+      else if (text !== undefined) s = Buffer.from(text, 'utf8').toString('hex');
+      else return bad();
+      if (flags.includes('#')) s = s.startsWith('-') ? `-0x${s.slice(1)}` : `0x${s}`;
+      return verb === 'X' ? s.toUpperCase() : s;
+    }
+    case 'e':
+    case 'E':
+    case 'f':
+    case 'F':
+    case 'g':
+    case 'G': {
+      // Where ints are numbers, an integral number is also taken as a float64 by float verbs.
+      if (typeof arg !== 'number') return bad();
+      const f = verb === 'F' ? 'f' : verb;
+      return sign(formatFloat(arg, f as 'e' | 'f' | 'g' | 'E' | 'G', prec ?? (f === 'g' || f === 'G' ? -1 : 6)));
+    }
+    default:
+      return bad();
+  }
 }

@@ -1,12 +1,29 @@
 /**
- * Executes parsed templates with text/template's semantics. Templates are user input, so
- * execution is bounded: a step budget (every node and command costs one), a cap on nested
- * `template` calls (the only way to recurse) and a cap on output size. Errors carry the
- * template name, line and column.
+ * Executes parsed templates with text/template's semantics; the caller brings the functions and
+ * the data. Templates are user input, so execution is bounded: a step budget (every node and
+ * command costs one), a cap on nested `template` calls (the only way to recurse) and a cap on
+ * output size. Errors carry the offset, and the template name, line and column.
  */
-import { FuncError, FUNCS, SPECIAL_FORMS } from './funcs';
-import { lineColumn, type Arg, type Command, type Node, type ParsedTemplate, type Pipe } from './parse';
-import { KV, NO_VALUE, SafeHtml, goMethodsOf, printValue, truth, typeName } from './values';
+import { lineColumn, TemplatePlaceError, type Arg, type Command, type Node, type ParsedTemplate, type Pipe } from './parse';
+import { NO_VALUE, SafeHtml, asMap, goMethodsOf, isInt, printValue, toInt, truth, typeName, type ValueModel } from './values';
+
+/** A template function. Throwing an Error fails the execution with `error calling NAME: ...`. */
+export type TemplateFunction = (...args: unknown[]) => unknown;
+
+export interface ExecOptions {
+  /** Functions by name; `and` and `or` are the executor's own (they evaluate lazily). */
+  functions: ReadonlyMap<string, TemplateFunction>;
+  model: ValueModel;
+  /** Go's missingkey option: `default` prints a missing map key as `<no value>`, `zero` as "". */
+  missingKey?: 'default' | 'zero';
+  /** Variables in scope besides `$`. */
+  vars?: Readonly<Record<string, unknown>>;
+  /** Named templates `{{ template }}` may call. */
+  lookup?: (name: string) => TemplateBody | undefined;
+  limits?: Partial<ExecLimits>;
+  /** Escape printed values (not template.HTML) as html/template does in element content. */
+  html?: boolean;
+}
 
 export interface ExecLimits {
   /** Nodes and commands evaluated per execution. */
@@ -19,16 +36,9 @@ export interface ExecLimits {
 
 export const DEFAULT_EXEC_LIMITS: ExecLimits = { maxSteps: 1_000_000, maxDepth: 100, maxOutputChars: 1024 * 1024 };
 
-export class TemplateExecError extends Error {
-  constructor(
-    readonly template: string,
-    readonly line: number,
-    readonly column: number,
-    readonly reason: string,
-  ) {
-    super(`template: ${template}:${line}:${column}: ${reason}`);
-    this.name = 'TemplateExecError';
-  }
+/** A template that failed while executing. */
+export class TemplateExecError extends TemplatePlaceError {
+  override name = 'TemplateExecError';
 }
 
 /** A named template body and the source it came from (for positions). */
@@ -53,20 +63,23 @@ class Execution {
   private out = '';
   private size = 0;
 
-  constructor(
-    private readonly lookup: (name: string) => TemplateBody | undefined,
-    private readonly limits: ExecLimits,
-    private readonly html: boolean,
-  ) {}
+  private readonly model: ValueModel;
+  private readonly limits: ExecLimits;
+
+  constructor(private readonly options: ExecOptions) {
+    this.model = options.model;
+    this.limits = { ...DEFAULT_EXEC_LIMITS, ...options.limits };
+  }
 
   run(body: TemplateBody, data: unknown): string {
-    this.list(body.nodes, data, { from: body.from, vars: [{ name: '$', value: data }] });
+    const vars = [{ name: '$', value: data }, ...Object.entries(this.options.vars ?? {}).map(([name, value]) => ({ name, value }))];
+    this.list(body.nodes, data, { from: body.from, vars });
     return this.out;
   }
 
   private fail(frame: Frame, pos: number, reason: string): never {
     const { line, column } = lineColumn(frame.from.source, pos);
-    throw new TemplateExecError(frame.from.name, line, column, reason);
+    throw new TemplateExecError(frame.from.name, line, column, reason, pos);
   }
 
   private step(frame: Frame, pos: number): void {
@@ -98,7 +111,7 @@ class Execution {
       case 'with': {
         const mark = frame.vars.length;
         const v = this.pipe(node.pipe, dot, frame);
-        if (truth(v)) this.list(node.list, node.t === 'with' ? v : dot, frame);
+        if (truth(v, this.model)) this.list(node.list, node.t === 'with' ? v : dot, frame);
         else if (node.elseList) this.list(node.elseList, dot, frame);
         if (frame.vars.length !== mark) frame.vars.length = mark;
         return;
@@ -107,7 +120,7 @@ class Execution {
         this.range(node, dot, frame);
         return;
       case 'template': {
-        const target = this.lookup(node.name);
+        const target = this.options.lookup?.(node.name);
         if (!target) this.fail(frame, node.pos, `template: no template ${JSON.stringify(node.name)} associated with template ${JSON.stringify(frame.from.name)}`);
         const next = node.pipe ? this.pipe(node.pipe, dot, frame) : null;
         if (++this.depth > this.limits.maxDepth) this.fail(frame, node.pos, `exceeded maximum template depth (${this.limits.maxDepth})`);
@@ -128,11 +141,16 @@ class Execution {
     const pipe: Pipe = { ...node.pipe, decl: [] };
     const v = this.pipe(pipe, dot, frame);
     let entries: [unknown, unknown][];
-    if (Array.isArray(v)) entries = v.map((e, i) => [i, e]);
-    else if (v instanceof KV) entries = v.keys().map((k) => [k, v.map[k]]);
-    else if (typeof v === 'number' && Number.isInteger(v)) entries = Array.from({ length: Math.max(0, v) }, (_, i) => [i, i]);
-    else if (v === null || v === undefined || v === NO_VALUE) entries = [];
-    else this.fail(frame, node.pos, `range can't iterate over ${printValue(v)}`);
+    const map = asMap(v, this.model);
+    const int = (i: number) => toInt(i, this.model);
+    if (Array.isArray(v)) entries = v.map((e, i) => [int(i), e]);
+    else if (map) entries = map.keys().map((k) => [k, map.get(k)]);
+    else if (isInt(v, this.model)) {
+      // Go 1.22's range over an int; the step budget bounds it before the array would.
+      const n = Math.min(Math.max(0, Number(v)), this.limits.maxSteps + 1);
+      entries = Array.from({ length: n }, (_, i) => [int(i), int(i)]);
+    } else if (v === null || v === undefined || v === NO_VALUE) entries = [];
+    else this.fail(frame, node.pos, `range can't iterate over ${printValue(v, this.model)}`);
     if (entries.length === 0) {
       if (node.elseList) this.list(node.elseList, dot, frame);
       if (frame.vars.length !== mark) frame.vars.length = mark;
@@ -231,7 +249,7 @@ class Execution {
       case 'string':
         return a.value;
       case 'number':
-        return a.value;
+        return a.int !== undefined && this.model.ints === 'bigint' ? a.int : a.value;
       case 'bool':
         return a.value;
       case 'nil':
@@ -278,21 +296,22 @@ class Execution {
     }
     const hasArgs = args.length > 0 || final !== undefined;
     if (receiver === null || receiver === undefined || receiver === NO_VALUE) {
-      this.fail(frame, pos, `nil pointer evaluating ${typeName(receiver)}.${name}`);
+      this.fail(frame, pos, `nil pointer evaluating ${receiver === NO_VALUE ? 'invalid value' : 'interface {}'}.${name}`);
     }
-    if (receiver instanceof KV) {
+    const map = asMap(receiver, this.model);
+    if (map) {
       if (hasArgs) this.fail(frame, pos, `${name} is not a method but has arguments`);
-      return receiver.get(name) ?? NO_VALUE;
+      return map.get(name) ?? (this.options.missingKey === 'zero' ? '' : NO_VALUE);
     }
     if (typeof receiver === 'object' && !Array.isArray(receiver) && Object.prototype.hasOwnProperty.call(receiver, name) && /^[A-Z]/.test(name)) {
       if (hasArgs) this.fail(frame, pos, `${name} has arguments but cannot be invoked as function`);
       return (receiver as Record<string, unknown>)[name];
     }
-    this.fail(frame, pos, `can't evaluate field ${name} in type ${typeName(receiver)}`);
+    this.fail(frame, pos, `can't evaluate field ${name} in type ${typeName(receiver, this.model)}`);
   }
 
   private call(name: string, args: Arg[], dot: unknown, frame: Frame, final: { value: unknown } | undefined, pos: number): unknown {
-    if (SPECIAL_FORMS.has(name)) {
+    if (name === 'and' || name === 'or') {
       // and/or stop at the first argument that decides, as Go 1.18+ does.
       const all: (() => unknown)[] = args.map((a) => () => this.arg(a, dot, frame));
       if (final) all.push(() => final.value);
@@ -300,31 +319,30 @@ class Execution {
       let v: unknown;
       for (const get of all) {
         v = get();
-        if (name === 'and' ? !truth(v) : truth(v)) return v;
+        if (name === 'and' ? !truth(v, this.model) : truth(v, this.model)) return v;
       }
       return v;
     }
-    const fn = FUNCS[name];
+    const fn = this.options.functions.get(name);
     if (!fn) this.fail(frame, pos, `function ${JSON.stringify(name)} not defined`);
     const values = args.map((a) => this.arg(a, dot, frame));
     if (final) values.push(final.value);
     try {
       return fn(...values);
     } catch (err) {
-      if (err instanceof FuncError || err instanceof RangeError || err instanceof TypeError) this.fail(frame, pos, `error calling ${name}: ${err.message.replace(/^error calling \w+: /, '')}`);
-      throw err;
+      if (err instanceof TemplateExecError || !(err instanceof Error)) throw err;
+      this.fail(frame, pos, `error calling ${name}: ${err.message.replace(/^error calling \w+: /, '')}`);
     }
   }
 
   /** How an action prints its value; HTML output escapes everything not marked safe. */
   private print(v: unknown): string {
-    const s = printValue(v);
-    if (!this.html || v instanceof SafeHtml) return s;
+    const s = printValue(v, this.model);
+    if (!this.options.html || v instanceof SafeHtml) return s;
     return s.replace(/[&'<>"\0+]/g, (c) => ({ '&': '&amp;', "'": '&#39;', '<': '&lt;', '>': '&gt;', '"': '&#34;', '\0': '\uFFFD', '+': '&#43;' })[c]!);
   }
 }
 
-export function execute(body: TemplateBody, data: unknown, lookup: (name: string) => TemplateBody | undefined, options: { limits?: Partial<ExecLimits>; html?: boolean } = {}): string {
-  const limits = { ...DEFAULT_EXEC_LIMITS, ...options.limits };
-  return new Execution(lookup, limits, options.html ?? false).run(body, data);
+export function execute(body: TemplateBody, data: unknown, options: ExecOptions): string {
+  return new Execution(options).run(body, data);
 }

@@ -1,23 +1,32 @@
 /**
- * A parser for the part of Go's text/template language that notification templates use:
- * text, `{{ pipeline }}` actions with `{{-`/`-}}` trimming and comments, `if`/`else if`/`else`,
- * `range` (with `$i, $e :=`, `break`, `continue`), `with`/`else with`, `define`, `template`,
- * `block`, variables (`:=`, `=`), pipelines, parenthesised pipelines and field chains.
+ * The parser of Go's text/template language, shared by rule templates and notification
+ * templates: text, `{{ pipeline }}` actions with `{{-`/`-}}` trimming and comments,
+ * `if`/`else if`/`else`, `range` (with `$i, $e :=`, `break`, `continue`), `with`/`else with`,
+ * `define`, `template`, `block`, variables (`:=`, `=`), pipelines, parenthesised pipelines and
+ * field chains. As Go's parser does, it refuses functions the caller does not offer and
+ * variables that are not in scope, so such mistakes surface when a template is uploaded.
  *
  * Templates come from users, so the parser bounds what it accepts (source size, nesting) and
- * every error names the template, line and column, as Go's does.
+ * every error carries the offset, and the template name, line and column, as Go's does.
  */
 
-export class TemplateSyntaxError extends Error {
+/** An error at a place in a template: Go's `template: NAME:LINE:COLUMN: REASON`. */
+export class TemplatePlaceError extends Error {
   constructor(
     readonly template: string,
     readonly line: number,
     readonly column: number,
     readonly reason: string,
+    /** Offset into the template source. */
+    readonly pos: number = 0,
   ) {
     super(`template: ${template}:${line}:${column}: ${reason}`);
-    this.name = 'TemplateSyntaxError';
   }
+}
+
+/** A template that does not parse. */
+export class TemplateSyntaxError extends TemplatePlaceError {
+  override name = 'TemplateSyntaxError';
 }
 
 export const PARSE_LIMITS = {
@@ -26,6 +35,15 @@ export const PARSE_LIMITS = {
   /** Nesting of blocks and parentheses. */
   maxDepth: 100,
 };
+
+export interface ParseOptions {
+  /** Functions templates may call; `and` and `or` are always there. Unset: any name parses. */
+  functions?: ReadonlySet<string>;
+  /** Variables in scope besides `$` (Prometheus declares `$labels`, `$value`, ...). */
+  predeclared?: readonly string[];
+  /** A reason to refuse a keyword (e.g. `define` where templates cannot be named), or undefined. */
+  refuseKeyword?: (keyword: string) => string | undefined;
+}
 
 // ---------------------------------------------------------------------------------------------
 // AST
@@ -36,7 +54,8 @@ export type Arg =
   | { t: 'dot'; pos: number }
   | { t: 'ident'; name: string; pos: number }
   | { t: 'string'; value: string; pos: number }
-  | { t: 'number'; value: number; pos: number }
+  /** `int`: an integer constant (Go's int), with its exact value; otherwise a float64. */
+  | { t: 'number'; value: number; int?: bigint; pos: number }
   | { t: 'bool'; value: boolean; pos: number }
   | { t: 'nil'; pos: number }
   | { t: 'pipe'; pipe: Pipe; pos: number }
@@ -94,6 +113,8 @@ interface Tok {
   text: string;
   /** Decoded value for strings and numbers. */
   value?: string | number;
+  /** Integer constants' exact value. */
+  int?: bigint;
   pos: number;
   end: number;
 }
@@ -201,20 +222,24 @@ class Lexer {
         const close = src.indexOf('`', p + 1);
         if (close < 0) this.fail(p, 'unterminated raw quoted string');
         tok('string', close + 1 - p, src.slice(p + 1, close));
-      } else if (c === "'") tok('number', ...this.char(p));
+      } else if (c === "'") {
+        const [len, cp] = this.char(p);
+        tok('number', len, cp);
+        toks[toks.length - 1]!.int = BigInt(cp);
+      }
       else if (c === '$') {
         let q = p + 1;
         while (isAlnum(src[q])) q++;
         tok('var', q - p);
       } else if (c === '.') {
-        if (isDigit(src[p + 1])) tok('number', ...this.number(p));
+        if (isDigit(src[p + 1])) p = this.numberTok(p, toks);
         else {
           let q = p + 1;
           while (isAlnum(src[q])) q++;
           if (q === p + 1) tok('dot', 1);
           else tok('field', q - p);
         }
-      } else if (isDigit(c) || ((c === '-' || c === '+') && (isDigit(src[p + 1]) || src[p + 1] === '.'))) tok('number', ...this.number(p));
+      } else if (isDigit(c) || ((c === '-' || c === '+') && (isDigit(src[p + 1]) || src[p + 1] === '.'))) p = this.numberTok(p, toks);
       else if (/[A-Za-z_]/.test(c)) {
         let q = p;
         while (isAlnum(src[q])) q++;
@@ -279,21 +304,28 @@ class Lexer {
     return [q + 1 - p, cp];
   }
 
-  private number(p: number): [number, number] {
+  /** Lexes a number at p into toks; returns where it ends. */
+  private numberTok(p: number, toks: Tok[]): number {
     const m = /^[+-]?(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|(\d[\d_]*)?\.?\d*([eE][+-]?\d+)?)/.exec(this.src.slice(p, p + 100));
     const text = m?.[0] ?? '';
     if (!text || isAlnum(this.src[p + text.length])) this.fail(p, `bad number syntax: ${JSON.stringify(this.src.slice(p, p + text.length + 1))}`);
     const clean = text.replace(/_/g, '');
     let value: number;
+    let int: bigint | undefined;
     const sign = clean.startsWith('-') ? -1 : 1;
     const body = clean.replace(/^[+-]/, '');
-    if (/^0[xX]/.test(body)) value = parseInt(body.slice(2), 16);
-    else if (/^0[bB]/.test(body)) value = parseInt(body.slice(2), 2);
-    else if (/^0[oO]/.test(body)) value = parseInt(body.slice(2), 8);
-    else if (/^0\d+$/.test(body)) value = parseInt(body, 8);
-    else value = Number(body);
+    const radix = /^0[xX]/.test(body) ? 16 : /^0[bB]/.test(body) ? 2 : /^0[oO]/.test(body) ? 8 : /^0\d+$/.test(body) ? 8 : 10;
+    if (radix !== 10 || /^\d+$/.test(body)) {
+      // Integer constants are Go ints: exact, whatever their size.
+      const digits = radix === 8 && /^0\d/.test(body) ? body.slice(1) : radix !== 10 ? body.slice(2) : body;
+      const prefix = radix === 16 ? '0x' : radix === 8 ? '0o' : radix === 2 ? '0b' : '';
+      if (radix === 8 && /[89]/.test(digits)) this.fail(p, `bad number syntax: ${JSON.stringify(text)}`);
+      int = BigInt(prefix + (digits || '0')) * BigInt(sign);
+      value = Number(int);
+    } else value = sign * Number(body);
     if (!Number.isFinite(value)) this.fail(p, `bad number syntax: ${JSON.stringify(text)}`);
-    return [text.length, sign * value];
+    toks.push({ kind: 'number', text, value, int, pos: p, end: p + text.length });
+    return p + text.length;
   }
 }
 
@@ -305,11 +337,16 @@ class Parser {
   private depth = 0;
   private rangeDepth = 0;
   readonly defines = new Map<string, Node[]>();
+  /** Variables in scope, innermost last. */
+  private vars: string[];
 
   constructor(
     private readonly items: Item[],
     private readonly fail: (pos: number, reason: string) => never,
-  ) {}
+    private readonly options: ParseOptions,
+  ) {
+    this.vars = ['$', ...(options.predeclared ?? [])];
+  }
 
   parseRoot(): Node[] {
     const { list, end } = this.list(true);
@@ -329,6 +366,8 @@ class Parser {
       const [first] = item.toks;
       if (!first) this.fail(item.pos, 'missing value for command');
       if (first.kind === 'keyword') {
+        const refused = this.options.refuseKeyword?.(first.text);
+        if (refused !== undefined) this.fail(first.pos, refused);
         switch (first.text) {
           case 'end':
           case 'else':
@@ -347,7 +386,11 @@ class Parser {
             if (first.text === 'define' && !top) this.fail(item.pos, 'unexpected define: define is only allowed at the top level');
             const name = item.toks[1];
             if (!name || name.kind !== 'string') this.fail(item.pos, `${first.text} clause requires a template name string`);
-            const body = this.block(item.pos);
+            // A named template's body sees only `$`, whatever is in scope where it is written.
+            const outer = this.vars;
+            this.vars = ['$'];
+            const body = this.block(item.pos, first.text);
+            this.vars = outer;
             if (body.else) this.fail(item.pos, `unexpected {{else}} in ${first.text}`);
             this.defines.set(name.value as string, body.list);
             if (first.text === 'block') {
@@ -369,8 +412,11 @@ class Parser {
       }
       list.push({ t: 'action', pipe: this.pipe(item.toks, item.pos, true), pos: item.pos });
     }
-    if (!top) this.fail(this.items.at(-1)?.pos ?? 0, 'unexpected EOF');
     return { list };
+  }
+
+  private declared(name: string, pos: number): void {
+    if (!this.vars.includes(name)) this.fail(pos, `undefined variable ${JSON.stringify(name)}`);
   }
 
   private enter(pos: number): void {
@@ -378,21 +424,31 @@ class Parser {
   }
 
   /** A body up to `{{end}}`; `else` items are returned for the caller to read. */
-  private block(pos: number): { list: Node[]; else?: Extract<Item, { kind: 'action' }> } {
+  private block(pos: number, what: string): { list: Node[]; else?: Extract<Item, { kind: 'action' }> } {
     this.enter(pos);
     const { list, end } = this.list(false);
     this.depth--;
-    if (!end) this.fail(pos, 'unexpected EOF');
+    if (!end) this.fail(pos, `unexpected EOF: {{${what}}} has no {{end}}`);
     if (end.toks[0]!.text === 'else') return { list, else: end };
     if (end.toks.length > 1) this.fail(end.toks[1]!.pos, 'unexpected token in {{end}}');
     return { list };
   }
 
   private control(kind: 'if' | 'with' | 'range', toks: Tok[], pos: number): Node {
+    // Variables declared in the pipeline or the body go out of scope at {{end}}.
+    const mark = this.vars.length;
+    try {
+      return this.controlBody(kind, toks, pos);
+    } finally {
+      this.vars.length = mark;
+    }
+  }
+
+  private controlBody(kind: 'if' | 'with' | 'range', toks: Tok[], pos: number): Node {
     const pipe = this.pipe(toks, pos, kind !== 'range', kind === 'range');
     if (pipe.cmds.length === 0) this.fail(pos, `missing value for ${kind}`);
     if (kind === 'range') this.rangeDepth++;
-    const body = this.block(pos);
+    const body = this.block(pos, kind);
     if (kind === 'range') this.rangeDepth--;
     if (!body.else) return { t: kind, pipe, list: body.list, pos };
     const elseToks = body.else.toks.slice(1);
@@ -403,7 +459,7 @@ class Parser {
       return { t: kind, pipe, list: body.list, elseList: [nested], pos };
     }
     if (elseToks.length > 0) this.fail(elseToks[0]!.pos, 'unexpected token in {{else}}');
-    const rest = this.block(body.else.pos);
+    const rest = this.block(body.else.pos, kind);
     if (rest.else) this.fail(rest.else.pos, 'expected end; found {{else}}');
     return { t: kind, pipe, list: body.list, elseList: rest.list, pos };
   }
@@ -436,6 +492,8 @@ class Parser {
         k = 2;
       }
       if (!allowDecl && !rangeDecl) this.fail(t0.pos, 'unexpected declaration');
+      if (assign) for (const [i, name] of decl.entries()) this.declared(name, i === 0 ? t0.pos : toks[2]!.pos);
+      else this.vars.push(...decl);
     }
     const cmds: Command[] = [];
     let cur: Arg[] = [];
@@ -485,19 +543,21 @@ class Parser {
         arg = { t: 'field', names: [t.text.slice(1)], pos: t.pos };
         break;
       case 'var':
+        this.declared(t.text, t.pos);
         arg = { t: 'var', name: t.text, names: [], pos: t.pos };
         break;
       case 'dot':
         arg = { t: 'dot', pos: t.pos };
         break;
       case 'ident':
+        if (this.options.functions && !this.options.functions.has(t.text) && t.text !== 'and' && t.text !== 'or') this.fail(t.pos, `function ${JSON.stringify(t.text)} not defined`);
         arg = { t: 'ident', name: t.text, pos: t.pos };
         break;
       case 'string':
         arg = { t: 'string', value: t.value as string, pos: t.pos };
         break;
       case 'number':
-        arg = { t: 'number', value: t.value as number, pos: t.pos };
+        arg = { t: 'number', value: t.value as number, int: t.int, pos: t.pos };
         break;
       case 'bool':
         arg = { t: 'bool', value: t.text === 'true', pos: t.pos };
@@ -544,14 +604,14 @@ class Parser {
 }
 
 /** Parses one template source. `name` is what errors call it. */
-export function parseTemplateSource(name: string, source: string): ParsedTemplate {
+export function parseTemplateSource(name: string, source: string, options: ParseOptions = {}): ParsedTemplate {
   const fail = (pos: number, reason: string): never => {
     const { line, column } = lineColumn(source, pos);
-    throw new TemplateSyntaxError(name, line, column, reason);
+    throw new TemplateSyntaxError(name, line, column, reason, pos);
   };
   if (source.length > PARSE_LIMITS.maxSourceChars) fail(0, `template is larger than ${PARSE_LIMITS.maxSourceChars} characters`);
   const items = new Lexer(source, fail).items();
-  const parser = new Parser(items, fail);
+  const parser = new Parser(items, fail, options);
   const root = parser.parseRoot();
   return { root, defines: parser.defines, source, name };
 }
