@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { RE2JS } from 're2js';
 import { checkRuleFileText, ruleTesting } from '@vigil/core';
 
 export interface CliIO extends ruleTesting.Output, ruleTesting.TestFileSystem {
@@ -16,7 +17,7 @@ Commands:
 `;
 
 /** Glob of the last path component only (`rules/*.yml`), the form rule_files use. */
-function globToRegExp(pattern: string): RegExp {
+function globToRegExp(pattern: string): RE2JS {
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
@@ -31,7 +32,7 @@ function globToRegExp(pattern: string): RegExp {
       }
     } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
   }
-  return new RegExp(`^${re}$`);
+  return RE2JS.compile(`^${re}$`);
 }
 
 export function nodeIO(): CliIO {
@@ -47,7 +48,7 @@ export function nodeIO(): CliIO {
       const re = globToRegExp(basename(pattern));
       if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
       return readdirSync(dir)
-        .filter((f) => re.test(f))
+        .filter((f) => re.matches(f))
         .sort()
         .map((f) => join(dir, f));
     },

@@ -102,7 +102,13 @@ export function publishForm(input: PublishInput): string {
   return form.toString();
 }
 
-const xmlField = (body: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(body)?.[1];
+/** The text of the first `<name>` element of an SNS XML answer (Code, Message). */
+function xmlField(body: string, name: string): string | undefined {
+  const start = body.indexOf(`<${name}>`);
+  if (start < 0) return undefined;
+  const end = body.indexOf('<', start + name.length + 2);
+  return end < 0 ? undefined : body.slice(start + name.length + 2, end);
+}
 
 /** SNS answers: 2xx published; throttling and 5xx retried; other 4xx are final. */
 function classify(secrets: ReadonlyArray<string | undefined>) {

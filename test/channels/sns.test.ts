@@ -1,11 +1,12 @@
+/** The SNS receiver against moto_server; the AWS SDK here only sets up and observes the emulator. */
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { startMoto, EMULATOR_CREDENTIALS, EMULATOR_REGION, type RunningEmulator } from '../../../../../../test/helpers/emulators/aws';
-import { DeliveryError } from '../delivery';
-import { GROUP_KEY, loopbackClient, notification, options, receiverFrom, RESOLVED, strictClient } from '../testing';
+import { startMoto, EMULATOR_CREDENTIALS, EMULATOR_REGION, type RunningEmulator } from '../helpers/emulators/aws';
+import { DeliveryError } from '../../packages/core/src/alertmanager/notify/delivery';
+import { GROUP_KEY, loopbackClient, notification, options, receiverFrom, RESOLVED, strictClient } from '../../packages/core/src/alertmanager/notify/testing';
 import { createHash } from 'node:crypto';
-import { resolveSNSConfig } from './config';
-import { notifySNS } from './sns';
+import { resolveSNSConfig } from '../../packages/core/src/alertmanager/notify/sns/config';
+import { notifySNS } from '../../packages/core/src/alertmanager/notify/sns/sns';
 
 describe('sns (Publish on moto_server)', () => {
   let moto: RunningEmulator;
