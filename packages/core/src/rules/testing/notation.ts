@@ -26,8 +26,8 @@ export class NotationError extends Error {
 /** One step of a series: a value, or nothing (`_`). */
 export type SequenceValue = { omitted: true } | { omitted: false; value: number };
 
-const NUMBER = String.raw`(?:[+-]?(?:inf|nan)|[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)`;
-const ITEM_RE = new RegExp(String.raw`^(?:(_)|(stale)|(${NUMBER}))(?:([+-])((?:inf|nan)|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?))?(?:x(\d+))?$`, 'i');
+/** `value`, `_` or `stale`, then an optional `+step`/`-step`, then an optional `xN` (a fixed pattern, not user input). */
+const ITEM_RE = /^(?:(_)|(stale)|((?:[+-]?(?:inf|nan)|[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)))(?:([+-])((?:inf|nan)|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?))?(?:x(\d+))?$/i;
 
 function parseNumber(text: string): number {
   const t = text.toLowerCase();
