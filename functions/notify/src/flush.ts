@@ -6,7 +6,7 @@ import { integrationsOf, type Integration } from './integrations';
 type NotifyAlert = alertmanager.NotifyAlert;
 type AggregationGroup = alertmanager.AggregationGroup;
 type LogEntry = alertmanager.NotificationLogEntry;
-const { notifyKeys } = alertmanager;
+const { casUpdate, notifyKeys } = alertmanager;
 
 /** A flush message may arrive this much before its due time and still count (queue delays are whole seconds). */
 const EARLY_TOLERANCE_MS = 1_000;
@@ -120,23 +120,16 @@ async function send(integration: Integration, group: AggregationGroup, alerts: N
   ctx.logger.info('notification sent', { receiver: group.receiver, integration: integration.name, groupKey: group.groupKey, alerts: alerts.length, attempts: result.attempts });
 }
 
+/** Drops reported alerts from the group; a group left empty records since when, for its cleanup. */
 async function retireResolved(ctx: Context, tenant: string, groupId: string, due: number, reported: Set<string>): Promise<void> {
-  const pk = notifyKeys.groups(tenant);
-  for (let attempt = 1; ; attempt++) {
-    const item = await ctx.store.get<AggregationGroup>(pk, groupId);
-    if (!item) return;
-    const fingerprints = item.value.fingerprints.filter((fp) => !reported.has(fp));
-    try {
-      const emptySince = fingerprints.length === 0 ? (item.value.emptySince ?? ctx.clock.now()) : undefined;
-      const next: AggregationGroup = { ...item.value, fingerprints, lastFlushedDue: Math.max(due, item.value.lastFlushedDue ?? 0) };
-      if (emptySince !== undefined) next.emptySince = emptySince;
-      else delete next.emptySince;
-      await ctx.store.put(pk, groupId, next as never, { ifVersion: item.version });
-      return;
-    } catch (err) {
-      if (!(err instanceof ConditionFailedError) || attempt >= 10) throw err;
-    }
-  }
+  await casUpdate<AggregationGroup>(ctx.store, notifyKeys.groups(tenant), groupId, (group) => {
+    if (!group) return undefined;
+    const fingerprints = group.fingerprints.filter((fp) => !reported.has(fp));
+    const next: AggregationGroup = { ...group, fingerprints, lastFlushedDue: Math.max(due, group.lastFlushedDue ?? 0) };
+    if (fingerprints.length === 0) next.emptySince = group.emptySince ?? ctx.clock.now();
+    else delete next.emptySince;
+    return next;
+  });
 }
 
 async function deleteIfEmpty(ctx: Context, tenant: string, groupId: string): Promise<void> {

@@ -5,14 +5,9 @@ import { planAzure } from './azure';
 import { formatCommand, type DeployOptions, type Plan } from './plan';
 import { commandExists, runCommand } from './run';
 
-export interface DeployArgs {
-  cloud: 'aws' | 'gcp' | 'azure';
-  stage: string;
-  region?: string;
-  tool?: 'osls' | 'cdk';
-  project?: string;
-  resourceGroup?: string;
-  app?: string;
+/** The command line's options: a plan's options, where root defaults to the working directory. */
+export interface DeployArgs extends Omit<DeployOptions, 'root' | 'outDir'> {
+  cloud: Plan['cloud'];
   dryRun: boolean;
   root?: string;
 }

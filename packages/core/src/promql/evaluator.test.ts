@@ -5,21 +5,11 @@ import { evaluateInstant, goPow, type InstantValue } from './evaluator';
 import { matchesAll } from './matchers';
 import { parsePromQL } from './parser';
 import { isStaleMarker, STALE_NAN, type SamplePoint, type SeriesData, type SeriesSource } from './source';
+import { MemorySource } from './test-source';
 
 const MIN = 60_000;
 const T = 1_700_000_000_000;
 
-/** An in-memory source that records its calls and honours the inclusive window. */
-class MemorySource implements SeriesSource {
-  readonly calls: { matchers: LabelMatcher[]; startMs: number; endMs: number }[] = [];
-  constructor(readonly series: SeriesData[]) {}
-  async select(matchers: LabelMatcher[], startMs: number, endMs: number): Promise<SeriesData[]> {
-    this.calls.push({ matchers, startMs, endMs });
-    return this.series
-      .filter((s) => matchesAll(s.labels, matchers))
-      .map((s) => ({ labels: s.labels, samples: s.samples.filter((p) => p.t >= startMs && p.t <= endMs) }));
-  }
-}
 
 /** Samples are built as objects: a NaN stored in a number[] (even a [t, v] pair) loses its stale-marker bits in V8. */
 function p(t: number, v: number): SamplePoint {
