@@ -2,11 +2,10 @@
  * The Alertmanager webhook payload, version 4 (notify/webhook and template.Data in
  * Alertmanager 0.25). Field order and key order match what Alertmanager emits.
  */
-import { fingerprint as computeFingerprint } from '../../../model/fingerprint';
 import type { Labels } from '../../../model/labels';
-import { compareGoStrings } from '../../matchers';
 import { formatGoTime, GO_ZERO_TIME, toMillis } from './time';
-import { quoteMeta } from '../../template/data';
+import { buildTemplateData } from '../../template/data';
+import type { KV } from '../../template/values';
 
 export interface WebhookAlertInput {
   labels: Labels;
@@ -56,10 +55,10 @@ export interface BuildWebhookPayloadInput {
   now: Date | number;
 }
 
-/** Go marshals maps with sorted keys; doing the same keeps our JSON byte-identical. */
-function sortedObject(o: Record<string, string>): Record<string, string> {
+/** Go marshals maps with sorted keys; KV keeps its keys in Go's order, so the JSON is byte-identical. */
+function jsonObject(kv: KV): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const k of Object.keys(o).sort(compareGoStrings)) out[k] = o[k]!;
+  for (const k of kv.keys()) out[k] = kv.map[k]!;
   return out;
 }
 
@@ -71,49 +70,40 @@ export function alertStatus(alert: Pick<WebhookAlertInput, 'endsAt'>, now: Date 
   return ends <= toMillis(now) ? 'resolved' : 'firing';
 }
 
-/** Labels (or annotations) with the same value in every entry. */
-function common(maps: ReadonlyArray<Record<string, string>>): Record<string, string> {
-  const first = maps[0];
-  if (!first) return {};
-  const out: Record<string, string> = { ...first };
-  for (const m of maps.slice(1)) {
-    for (const k of Object.keys(out)) if (m[k] !== out[k]) delete out[k];
-  }
-  return sortedObject(out);
-}
-
 /** `max_alerts` truncation: the first N alerts are kept and the rest counted. */
 export function truncateAlerts<T>(alerts: ReadonlyArray<T>, maxAlerts = 0): { alerts: T[]; truncated: number } {
   if (maxAlerts > 0 && alerts.length > maxAlerts) return { alerts: alerts.slice(0, maxAlerts), truncated: alerts.length - maxAlerts };
   return { alerts: [...alerts], truncated: 0 };
 }
 
+/** The payload is Alertmanager's template data marshalled to JSON, plus version, group key and truncation. */
 export function buildWebhookPayload(input: BuildWebhookPayloadInput): WebhookPayload {
   // Truncation comes first, so status and common labels describe what is actually sent.
   const { alerts, truncated } = truncateAlerts(input.alerts, input.maxAlerts);
-  const out: WebhookAlert[] = alerts.map((a) => {
-    const status = alertStatus(a, input.now);
-    return {
-      status,
-      labels: sortedObject(a.labels),
-      annotations: sortedObject(a.annotations ?? {}),
-      startsAt: formatGoTime(a.startsAt),
-      // A firing alert's end is not exposed, whatever its expected end is.
-      endsAt: status === 'resolved' && a.endsAt != null ? formatGoTime(a.endsAt) : GO_ZERO_TIME,
-      generatorURL: a.generatorURL ?? '',
-      fingerprint: a.fingerprint ?? computeFingerprint(a.labels),
-    };
+  const data = buildTemplateData({
+    receiver: input.receiver,
+    groupLabels: input.groupLabels,
+    externalURL: input.externalURL ?? '',
+    now: toMillis(input.now),
+    alerts: alerts.map((a) => ({ ...a, startsAt: toMillis(a.startsAt), endsAt: a.endsAt == null ? undefined : toMillis(a.endsAt) })),
   });
   return {
-    // Alertmanager's template data quotes the receiver name as a regexp (regexp.QuoteMeta), and
-    // the webhook payload is that data.
-    receiver: quoteMeta(input.receiver),
-    status: out.some((a) => a.status === 'firing') ? 'firing' : 'resolved',
-    alerts: out,
-    groupLabels: sortedObject(input.groupLabels),
-    commonLabels: common(out.map((a) => a.labels)),
-    commonAnnotations: common(out.map((a) => a.annotations)),
-    externalURL: input.externalURL ?? '',
+    receiver: data.Receiver,
+    status: data.Status,
+    alerts: data.Alerts.map((a) => ({
+      status: a.Status,
+      labels: jsonObject(a.Labels),
+      annotations: jsonObject(a.Annotations),
+      startsAt: formatGoTime(a.StartsAt.ms),
+      // A firing alert's end is not exposed, whatever its expected end is.
+      endsAt: a.EndsAt.IsZero() ? GO_ZERO_TIME : formatGoTime(a.EndsAt.ms),
+      generatorURL: a.GeneratorURL,
+      fingerprint: a.Fingerprint,
+    })),
+    groupLabels: jsonObject(data.GroupLabels),
+    commonLabels: jsonObject(data.CommonLabels),
+    commonAnnotations: jsonObject(data.CommonAnnotations),
+    externalURL: data.ExternalURL,
     version: '4',
     groupKey: input.groupKey,
     truncatedAlerts: truncated,
