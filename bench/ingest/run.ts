@@ -4,14 +4,17 @@
  * receiver taking the same remote-write payloads, in one run.
  *
  * Both servers run as their own processes on loopback, driven by the same sequential client
- * (one request in flight), so each figure is one server's single-request path. Vigil is one
- * Node process (one core for JavaScript and SQLite); Prometheus runs with GOMAXPROCS=1 to be
- * measured per core too.
+ * (one request in flight), so each figure is one server's single-request path. Both are pinned
+ * to one CPU (`taskset -c 0`, where taskset exists): a Node process has helper threads (garbage
+ * collection, libuv) as a Go process has, so GOMAXPROCS=1 alone would not bound either to a
+ * core. Besides wall-clock rates, each row gives the server's own CPU time per sample (from
+ * /proc/<pid>/stat), which other load on a shared machine does not inflate.
  *
  * Options (env): BENCH_SIZES=1000,10000  BENCH_REQUESTS=30  BENCH_PER_SERIES=1
+ *   BENCH_NODE_FLAGS (default --max-semi-space-size=64, see docs/INGEST.md; "" for Node's defaults)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, requireTool, waitFor } from '../../test/helpers/tools';
@@ -22,7 +25,10 @@ const KEY = 'bench-key';
 const sizes = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const requests = Number(process.env.BENCH_REQUESTS ?? 30);
 const perSeries = Number(process.env.BENCH_PER_SERIES ?? 1);
+const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean);
 const WARMUP = 3;
+const TASKSET = '/usr/bin/taskset';
+const CLOCK_TICKS_PER_SEC = 100;
 
 type Format = 'json' | 'remote write' | 'otlp';
 
@@ -31,8 +37,18 @@ interface Result {
   format: Format;
   size: number;
   samplesPerSec: number;
+  /** Samples per second of the server's own CPU time (all its threads). */
+  samplesPerCpuSec: number;
   p50: number;
   p99: number;
+}
+
+/** CPU time (user + system, all threads) a process has used, in seconds. */
+function cpuSeconds(pid: number): number {
+  // Fields after the command name (which may hold spaces, hence the last ')'): utime is the 12th, stime the 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -54,12 +70,14 @@ function request(base: string, format: Format, p: Payloads, writePath: string): 
 }
 
 /** Sends WARMUP + requests payloads, each one scrape round later, and times the measured ones. */
-async function measure(target: string, base: string, format: Format, size: number, start: number): Promise<Result> {
+async function measure(target: string, pid: number, base: string, format: Format, size: number, start: number): Promise<Result> {
   const rounds = Array.from({ length: WARMUP + requests }, (_, i) => buildPayloads(size, perSeries, start + i * 15_000));
   const latencies: number[] = [];
   let samples = 0;
   let total = 0;
+  let cpu = 0;
   for (let i = 0; i < rounds.length; i++) {
+    if (i === WARMUP) cpu = cpuSeconds(pid);
     const { url, init } = request(base, format, rounds[i]!, target === 'vigil' ? '/api/v1/push' : '/api/v1/write');
     let began = process.hrtime.bigint();
     const res = await fetch(url, init).catch(async (first: Error) => {
@@ -78,14 +96,17 @@ async function measure(target: string, base: string, format: Format, size: numbe
     total += ms;
     samples += rounds[i]!.samples;
   }
+  cpu = cpuSeconds(pid) - cpu;
   latencies.sort((a, b) => a - b);
-  return { target, format, size, samplesPerSec: samples / (total / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { target, format, size, samplesPerSec: samples / (total / 1000), samplesPerCpuSec: samples / cpu, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 let logs = '';
 
+/** Starts a server on CPU 0 where taskset exists (taskset execs the command: the pid stays the server's). */
 function startProcess(command: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  const pinned = existsSync(TASKSET);
+  const child = spawn(pinned ? TASKSET : command, pinned ? ['-c', '0', command, ...args] : args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   child.stderr?.on('data', (d: Buffer) => (logs = (logs + d.toString()).slice(-2000)));
   child.on('exit', (code, signal) => {
     if (code !== 0 && signal !== 'SIGTERM') logs += `\n${command} exited with ${code ?? signal}`;
@@ -106,7 +127,7 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   try {
     const vigilPort = await freePort();
-    const vigil = startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'adapters', 'local', 'src', 'main.ts')], {
+    const vigil = startProcess(process.execPath, [...nodeFlags, '--import', 'tsx', join(ROOT, 'adapters', 'local', 'src', 'main.ts')], {
       PORT: String(vigilPort),
       VIGIL_DATA_DIR: join(dir, 'vigil'),
       VIGIL_API_KEY: KEY,
@@ -132,16 +153,18 @@ async function main(): Promise<void> {
     const next = () => (start += 3_600_000);
     for (const size of sizes) {
       for (const format of ['json', 'remote write', 'otlp'] as const) {
-        results.push(await measure('vigil', vigilUrl, format, size, next()));
+        results.push(await measure('vigil', vigil.pid!, vigilUrl, format, size, next()));
       }
-      results.push(await measure('prometheus 2.42', promUrl, 'remote write', size, next()));
+      results.push(await measure('prometheus 2.42', prometheus.pid!, promUrl, 'remote write', size, next()));
     }
 
-    const rows = results.map((r) => [r.target, r.format, String(r.size), Math.round(r.samplesPerSec).toLocaleString('en-US'), r.p50.toFixed(1), r.p99.toFixed(1)]);
-    const header = ['target', 'format', 'batch', 'samples/s (1 core)', 'p50 ms', 'p99 ms'];
+    const rate = (n: number) => Math.round(n).toLocaleString('en-US');
+    const rows = results.map((r) => [r.target, r.format, String(r.size), rate(r.samplesPerSec), rate(r.samplesPerCpuSec), r.p50.toFixed(1), r.p99.toFixed(1)]);
+    const header = ['target', 'format', 'batch', 'samples/s (1 core)', 'samples per CPU-s', 'p50 ms', 'p99 ms'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-    console.log(`\ningest benchmark: ${requests} requests per row after ${WARMUP} warm-up, ${perSeries} sample(s) per series, sequential client\n`);
+    console.log(`\ningest benchmark: ${requests} requests per row after ${WARMUP} warm-up, ${perSeries} sample(s) per series, sequential client`);
+    console.log(`servers ${existsSync(TASKSET) ? 'pinned to CPU 0' : 'not pinned (no taskset)'}; Vigil node flags: ${nodeFlags.join(' ') || '(none)'}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
     console.log(line(header));
     console.log(widths.map((w) => '-'.repeat(w)).join('  '));
     for (const r of rows) console.log(line(r));
@@ -149,7 +172,9 @@ async function main(): Promise<void> {
     for (const size of sizes) {
       const ours = results.find((r) => r.target === 'vigil' && r.format === 'remote write' && r.size === size)!;
       const theirs = results.find((r) => r.target !== 'vigil' && r.size === size)!;
-      console.log(`remote write, batch ${size}: Vigil/Prometheus = ${(ours.samplesPerSec / theirs.samplesPerSec).toFixed(2)}× samples/s`);
+      console.log(
+        `remote write, batch ${size}: Vigil/Prometheus = ${(ours.samplesPerSec / theirs.samplesPerSec).toFixed(2)}× samples/s, ${(ours.samplesPerCpuSec / theirs.samplesPerCpuSec).toFixed(2)}× samples per CPU-second`,
+      );
     }
   } finally {
     for (const child of children) await stopProcess(child);

@@ -30,7 +30,7 @@ export function emptyCounts(): Counts {
  * Wraps any StateStore and counts what DynamoDB would bill for the same calls: 1 WCU per KB
  * written per item (2 in a transaction), 1 RCU per 4 KB read strongly consistently (a Query
  * rounds its page total, a GetItem each item), and the AWS adapter's own extra work — the
- * consistent BatchGetItem of versions before each batch put.
+ * consistent BatchGetItem of versions before each batch put that is not immutable.
  */
 export class CountingStateStore implements StateStore {
   counts: Counts = emptyCounts();
@@ -91,14 +91,15 @@ export class CountingStateStore implements StateStore {
 
   async batchWrite(ops: WriteOp[]): Promise<void> {
     this.counts.calls.batchWrite++;
-    const puts = ops.filter((op) => op.type === 'put');
+    // Content-addressed (immutable) puts are written blind: no version pre-read.
+    const puts = ops.filter((op) => op.type === 'put' && op.immutable !== true);
     this.counts.requests += Math.ceil(ops.length / 25) + Math.ceil(puts.length / 100);
     for (const op of ops) {
       this.counts.itemsWritten++;
       const bytes = op.type === 'put' ? dynamoItemBytes(op.pk, op.sk, op.value, op.expiresAt) : 0;
       this.counts.wcu += wcu(bytes);
       // The version pre-read of each put (consistent BatchGetItem, billed on the stored item's size).
-      if (op.type === 'put') this.counts.rcu += rcu(bytes);
+      if (op.type === 'put' && op.immutable !== true) this.counts.rcu += rcu(bytes);
     }
     return this.inner.batchWrite(ops);
   }

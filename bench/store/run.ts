@@ -7,8 +7,10 @@
  *
  * The real SeriesStore and evaluate code run on the embedded SQLite store wrapped in a
  * counting store; the naive baseline writes one item per sample and reads one query per series.
+ * Ingest rows include the compaction of the written slices (head segments → per-series chunks),
+ * which the scheduled sweep runs once per slice.
  */
-import { createContext, ManualClock, SeriesStore, silentLogger, type Labels, type OutgoingMessage, type Queue, type QueueName, type Sample } from '@vigil/core';
+import { createContext, DEFAULT_COMPACTION_GRACE_MS, ManualClock, SeriesStore, SLICE_MS, sliceOf, silentLogger, type Labels, type OutgoingMessage, type Queue, type QueueName, type Sample } from '@vigil/core';
 import { SqliteStateStore } from '@vigil/adapter-local';
 import * as evaluate from '@vigil/fn-evaluate';
 import { CountingStateStore, dynamoItemBytes, emptyCounts, type Counts } from './counting-store';
@@ -42,19 +44,33 @@ interface Row {
   name: string;
   counts: Counts;
   samples: number;
+  /** The part of `counts` spent by compaction. */
+  compaction?: Counts;
 }
+
+/**
+ * Figures of the previous layout (one chunk item per series per request, versioned batch puts),
+ * measured by this bench before the head-segment layout (the run recorded in docs/adapters/AWS.md
+ * history): WCU and RCU per 1M samples by samples per series per batch (warm instance), and RCU
+ * of one first evaluation of 10k series.
+ */
+const PREVIOUS = {
+  wcu: { 1: 1_020_000, 4: 270_000, 20: 70_000, 240: 25_000 } as Record<number, number>,
+  rcu: { 1: 1_000_000, 4: 250_000, 20: 50_000, 240: 5_000 } as Record<number, number>,
+  evaluationRcu: 10_411,
+};
 
 /** Ingests TOTAL_SAMPLES: each batch holds `perSeries` consecutive samples of SERIES_PER_BATCH series. */
 async function ingest(perSeries: number, warm: boolean): Promise<Row> {
   const clock = new ManualClock(T0);
   const inner = new SqliteStateStore(':memory:', clock);
   const store = new CountingStateStore(inner);
-  let series = new SeriesStore(store);
+  let series = new SeriesStore(store, { clock });
   const rounds = Math.ceil(TOTAL_SAMPLES / (SERIES * perSeries));
   let samples = 0;
   for (let r = 0; r < rounds && samples < TOTAL_SAMPLES; r++) {
     for (let block = 0; block < SERIES / SERIES_PER_BATCH && samples < TOTAL_SAMPLES; block++) {
-      if (!warm) series = new SeriesStore(store); // every batch on a cold instance
+      if (!warm) series = new SeriesStore(store, { clock }); // every batch on a cold instance
       const batch: Sample[] = [];
       for (let s = block * SERIES_PER_BATCH; s < (block + 1) * SERIES_PER_BATCH; s++) {
         for (let k = 0; k < perSeries; k++) {
@@ -62,12 +78,18 @@ async function ingest(perSeries: number, warm: boolean): Promise<Row> {
           batch.push({ labels: labelsOf(s), t: T0 + step * SCRAPE_MS, v: valueOf(s, step) });
         }
       }
+      clock.set(Math.max(clock.now(), batch[batch.length - 1]!.t));
       await series.write('default', batch);
       samples += batch.length;
     }
   }
+  // The sweep compacts every slice once it is closed.
+  const before = structuredClone(store.counts);
+  clock.set((sliceOf(clock.now()) + 1) * SLICE_MS + DEFAULT_COMPACTION_GRACE_MS);
+  await series.compact('default', clock.now());
+  const compaction = minus(store.counts, before);
   inner.close();
-  return { name: `Vigil, ${perSeries} sample(s)/series/batch${warm ? '' : ', cold instance'}`, counts: store.counts, samples };
+  return { name: `Vigil, ${perSeries} sample(s)/series/batch${warm ? '' : ', cold instance'}`, counts: store.counts, samples, compaction };
 }
 
 function naiveIngest(samples: number): Row {
@@ -81,18 +103,20 @@ function naiveIngest(samples: number): Row {
 }
 
 /** One evaluation of `cpu_usage > 90` over SERIES series with 10 minutes of 15 s samples; `firing` of them above 90. */
-async function evaluation(firing: number): Promise<{ first: Counts; steady: Counts; transitions: number }> {
+async function evaluation(firing: number): Promise<{ first: Counts; steady: Counts; cold: Counts; transitions: number }> {
   const clock = new ManualClock(T0);
   const inner = new SqliteStateStore(':memory:', clock);
   const store = new CountingStateStore(inner);
   const ctx = createContext({ store, queue: new CountingQueue(), events: { publish: async () => {} }, clock, logger: silentLogger, http: undefined as never });
   const steps = 40;
-  for (let block = 0; block < SERIES / SERIES_PER_BATCH; block++) {
-    const batch: Sample[] = [];
-    for (let s = block * SERIES_PER_BATCH; s < (block + 1) * SERIES_PER_BATCH; s++) {
-      for (let step = 0; step < steps; step++) batch.push({ labels: labelsOf(s), t: T0 + step * SCRAPE_MS, v: s < firing ? 95 : valueOf(s, step) });
+  // As remote write delivers it: every 15 s one request per 1000 series, one sample each.
+  for (let step = 0; step < steps; step++) {
+    clock.set(T0 + step * SCRAPE_MS);
+    for (let block = 0; block < SERIES / SERIES_PER_BATCH; block++) {
+      const batch: Sample[] = [];
+      for (let s = block * SERIES_PER_BATCH; s < (block + 1) * SERIES_PER_BATCH; s++) batch.push({ labels: labelsOf(s), t: T0 + step * SCRAPE_MS, v: s < firing ? 95 : valueOf(s, step) });
+      await ctx.services.series.write('default', batch);
     }
-    await ctx.services.series.write('default', batch);
   }
   const group = { name: 'node', interval: '15s', rules: [{ alert: 'HighCPU', expr: 'cpu_usage > 90' }] };
   await ctx.services.ruleGroups.put('default', 'infra', group as never, T0);
@@ -105,8 +129,13 @@ async function evaluation(firing: number): Promise<{ first: Counts; steady: Coun
   clock.advance(SCRAPE_MS);
   await evaluate.evaluateGroup('default', stored, at + SCRAPE_MS, true, ctx);
   const steady = store.reset();
+  // A cold instance reads the series index once as well.
+  const coldCtx = createContext({ ...ctx, store });
+  clock.advance(SCRAPE_MS);
+  await evaluate.evaluateGroup('default', stored, at + 2 * SCRAPE_MS, true, coldCtx);
+  const cold = store.reset();
   inner.close();
-  return { first, steady, transitions };
+  return { first, steady, cold, transitions };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -120,18 +149,23 @@ async function main(): Promise<void> {
   rows.push(await ingest(1, false));
   const naive = naiveIngest(TOTAL_SAMPLES);
   rows.push(naive);
-  const header = ['scenario', 'store calls', 'DynamoDB requests', 'items written', 'WCU', 'RCU', 'WCU vs naive', 'on-demand cost'];
+  const header = ['scenario', 'store calls', 'DynamoDB requests', 'items written', 'WCU', 'RCU', 'of which compaction WCU/RCU', 'WCU vs naive', 'WCU/RCU vs previous', 'on-demand cost'];
   const table = rows.map((r) => {
     const c = r.counts;
     const calls = Object.values(c.calls).reduce((a, b) => a + b, 0);
     const scaled: Counts = { ...c, wcu: c.wcu * perMillion, rcu: c.rcu * perMillion };
-    return [r.name, fmt(calls * perMillion), fmt(c.requests * perMillion), fmt(c.itemsWritten * perMillion), fmt(scaled.wcu), fmt(scaled.rcu), `${((c.wcu / naive.counts.wcu) * 100).toFixed(1)}%`, money(scaled)];
+    const perSeries = Number(/(\d+) sample/.exec(r.name)?.[1]);
+    const previous = r.name.startsWith('Vigil') && !r.name.includes('cold') && PREVIOUS.wcu[perSeries] !== undefined
+      ? `${((scaled.wcu / PREVIOUS.wcu[perSeries]!) * 100).toFixed(1)}% / ${((scaled.rcu / PREVIOUS.rcu[perSeries]!) * 100).toFixed(1)}%`
+      : '—';
+    const compaction = r.compaction ? `${fmt(r.compaction.wcu * perMillion)} / ${fmt(r.compaction.rcu * perMillion)}` : '—';
+    return [r.name, fmt(calls * perMillion), fmt(c.requests * perMillion), fmt(c.itemsWritten * perMillion), fmt(scaled.wcu), fmt(scaled.rcu), compaction, `${((c.wcu / naive.counts.wcu) * 100).toFixed(1)}%`, previous, money(scaled)];
   });
   print(header, table);
 
   const firing = 50;
-  const { first, steady, transitions } = await evaluation(firing);
-  console.log(`\nStore cost of one evaluation of 10,000 series (rule cpu_usage > 90, 5 min lookback, 10 min of data)`);
+  const { first, steady, cold, transitions } = await evaluation(firing);
+  console.log(`\nStore cost of one evaluation of 10,000 series (rule cpu_usage > 90, 5 min lookback, 10 min of data written as 15 s remote-write requests)`);
   const naiveEval = emptyCounts();
   // Naive layout: the same series index, then one Query per series over its 5-minute window (20 items of ~90 bytes).
   naiveEval.calls.query = first.calls.query;
@@ -143,6 +177,8 @@ async function main(): Promise<void> {
     [
       [`Vigil, first (${transitions} transitions)`, fmt(sum(first)), fmt(first.itemsRead), fmt(first.itemsWritten), fmt(first.rcu), fmt(first.wcu), money(first)],
       ['Vigil, steady (no transition)', fmt(sum(steady)), fmt(steady.itemsRead), fmt(steady.itemsWritten), fmt(steady.rcu), fmt(steady.wcu), money(steady)],
+      ['Vigil, steady on a cold instance', fmt(sum(cold)), fmt(cold.itemsRead), fmt(cold.itemsWritten), fmt(cold.rcu), fmt(cold.wcu), money(cold)],
+      [`previous layout, first (recorded)`, '—', '—', '—', fmt(PREVIOUS.evaluationRcu), '—', '—'],
       ['naive: one item per sample', fmt(sum(first)), fmt(naiveEval.itemsRead), '—', fmt(naiveEval.rcu), '—', money(naiveEval)],
     ],
   );
@@ -154,6 +190,12 @@ async function main(): Promise<void> {
 function indexRcu(c: Counts): number {
   // Index items are ~150 bytes: 10k of them are about 1.5 MB, read in pages of ≤ 1000 items.
   return Math.ceil((SERIES * 150) / 4096) + c.calls.get;
+}
+
+function minus(a: Counts, b: Counts): Counts {
+  const calls = { ...a.calls };
+  for (const k of Object.keys(calls) as (keyof Counts['calls'])[]) calls[k] -= b.calls[k];
+  return { calls, requests: a.requests - b.requests, itemsWritten: a.itemsWritten - b.itemsWritten, itemsRead: a.itemsRead - b.itemsRead, wcu: a.wcu - b.wcu, rcu: a.rcu - b.rcu };
 }
 
 function sum(c: Counts): number {

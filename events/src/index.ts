@@ -49,3 +49,30 @@ export const notifyMessageSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('flush'), tenant: tenantSchema, groupId: z.string().min(1), due: z.number().int() }),
 ]);
 export type NotifyMessage = z.output<typeof notifyMessageSchema>;
+
+/**
+ * heal queue: a firing alert matched by a runbook (`alert`), the delayed check that the
+ * remediation worked (`verify`), or an operator's approval of a waiting execution (`approve`).
+ * `group` names the rule group whose alert state verification reads; alerts from elsewhere
+ * are verified against the notify alert store.
+ */
+export const healMessageSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('alert'),
+    tenant: tenantSchema,
+    alert: postableAlertSchema,
+    runbook: z.string().min(1).max(128),
+    group: z.string().min(1).optional(),
+  }),
+  z.object({ kind: z.literal('verify'), tenant: tenantSchema, executionId: z.string().min(1).max(128), due: z.number().int() }),
+  z.object({ kind: z.literal('approve'), tenant: tenantSchema, executionId: z.string().min(1).max(128), approvedBy: z.string().max(256).optional() }),
+]);
+export type HealMessage = z.output<typeof healMessageSchema>;
+
+/** predict trigger: a schedule tick; every tenant when `tenant` is absent. `at` pins the tick's time (epoch ms). */
+export const predictMessageSchema = z.object({ kind: z.literal('tick'), tenant: tenantSchema.optional(), at: z.number().int().optional() });
+export type PredictMessage = z.output<typeof predictMessageSchema>;
+
+/** drift-detect trigger: a schedule tick; every tenant when `tenant` is absent. `at` pins the tick's time (epoch ms). */
+export const driftMessageSchema = z.object({ kind: z.literal('tick'), tenant: tenantSchema.optional(), at: z.number().int().optional() });
+export type DriftMessage = z.output<typeof driftMessageSchema>;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, ScheduledEvent } from 'aws-lambda';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { ManualClock, queryAll, seriesKeys, silentLogger, fingerprint, type Queue, type QueueName, type OutgoingMessage } from '@vigil/core';
+import { DEFAULT_SHARDS, ManualClock, queryAll, seriesKeys, shardOf, silentLogger, sliceOf, fingerprint, type Queue, type QueueName, type OutgoingMessage } from '@vigil/core';
 import {
   DynamoStateStore,
   EventBridgeBus,
@@ -310,7 +310,7 @@ describe('ingest → evaluate → notify on AWS ports with crashes between write
       .inject({ operation: 'SendMessage', fault: 'lost-response', times: 1 });
     await pushSamples(95, [T0 - 5000, T0]);
 
-    // Ingest stores the chunk, then dies before telling evaluate; the redelivery rewrites the same chunk and tells it.
+    // Ingest stores the segment, then dies before telling evaluate; the redelivery rewrites the same segment and tells it.
     crash.armed.add('evaluate');
     await drain('ingest');
     // Evaluate commits the transition, then dies before telling notify; its redelivery finds nothing new.
@@ -354,17 +354,25 @@ describe('ingest → evaluate → notify on AWS ports with crashes between write
     expect(hook.requests.map((r) => r.json.status)).toEqual(['firing', 'resolved']);
 
     // The alert item went through exactly two writes: firing, then resolved.
-    const alerts = await queryAll(runtime.ctx.store, `al#default#${evaluate.groupId('infra', 'node')}`);
-    expect(alerts.map((a) => [(a.value as { state: string }).state, a.version])).toEqual([['inactive', 2]]);
+    const group = evaluate.groupId('infra', 'node');
+    const alerts = await runtime.ctx.services.alertStates.load('default', group);
+    expect(alerts.map((a) => [a.record.state, a.version])).toEqual([['inactive', 2]]);
+    // Both crashes came after a commit and before its events went out: the outbox kept them, and a
+    // scheduled evaluation a minute later publishes them and empties it.
+    expect((await runtime.ctx.services.alertStates.pendingEvents('default', group)).map((e) => e.event.type)).toEqual(['AlertFired', 'AlertResolved']);
+    clock.advance(61_000);
+    await schedule(scheduled as unknown as ScheduledEvent, lambdaContext('schedule'));
+    await drain('evaluate');
+    expect(await runtime.ctx.services.alertStates.pendingEvents('default', group)).toEqual([]);
 
-    // Samples: each timestamp once, each ingest batch one chunk item (the redelivered batch rewrote its own).
+    // Samples: each timestamp once, each ingest batch one head segment (the redelivered batch rewrote its own).
     const id = fingerprint({ __name__: 'cpu_usage', host: 'a' });
     expect(await runtime.ctx.services.series.samples('default', id, T0 - 60_000, clock.now())).toEqual([
       { t: T0 - 5000, v: 95 },
       { t: T0, v: 95 },
       { t: T0 + 25_000, v: 40 },
     ]);
-    const bucket = Math.floor(T0 / 3_600_000);
-    expect(await queryAll(runtime.ctx.store, seriesKeys.chunks('default', id, bucket))).toHaveLength(2);
+    const segments = await queryAll(runtime.ctx.store, seriesKeys.head('default', shardOf('default', 'cpu_usage', DEFAULT_SHARDS), sliceOf(T0)));
+    expect(segments).toHaveLength(2);
   });
 });

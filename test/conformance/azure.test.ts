@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { HttpRequest, InvocationContext, type HttpRequestInit } from '@azure/functions';
-import { BUCKET_MS, ManualClock, queryAll, seriesKeys, silentLogger } from '@vigil/core';
+import { DEFAULT_SHARDS, ManualClock, queryAll, seriesKeys, shardOf, silentLogger, sliceOf } from '@vigil/core';
 import {
   createAzureRuntime,
   createHandlers,
@@ -87,10 +87,10 @@ describe('Azure Queue Storage beyond the port (azurite)', () => {
     return { status: res.status, text, json: res.headers && text.startsWith('{') ? (JSON.parse(text) as any) : undefined };
   }
 
-  async function chunkItems(runtime: AzureRuntime) {
-    const [series] = await runtime.ctx.services.series.series('default', [{ name: '__name__', type: '=', value: 'queue_depth' }] as never);
-    if (!series) throw new Error('no series stored');
-    return queryAll(runtime.store, seriesKeys.chunks('default', series.id, Math.floor(START / BUCKET_MS)));
+  /** Head segments holding queue_depth: one per ingest request, rewritten in place by a redelivery. */
+  async function segmentItems(runtime: AzureRuntime) {
+    if ((await runtime.ctx.services.series.series('default', [{ name: '__name__', type: '=', value: 'queue_depth' }] as never)).length === 0) throw new Error('no series stored');
+    return queryAll(runtime.store, seriesKeys.head('default', shardOf('default', 'queue_depth', DEFAULT_SHARDS), sliceOf(START)));
   }
 
   it('redelivers a message whose invocation crashed once its lease ran out; with a duplicate send, the effect lands once', async () => {
@@ -110,7 +110,7 @@ describe('Azure Queue Storage beyond the port (azurite)', () => {
     });
     expect(result).toEqual({ handled: 2, retried: 0, poisoned: 0 });
     expect(attempts.sort()).toEqual([1, 2]);
-    expect(await chunkItems(runtime)).toHaveLength(1);
+    expect(await segmentItems(runtime)).toHaveLength(1);
     expect(await runQueueTriggerOnce(consumer, 'ingest', handlers.ingest)).toEqual({ handled: 0, retried: 0, poisoned: 0 });
   });
 

@@ -97,8 +97,9 @@ async function drain(queue: QueueName): Promise<unknown[]> {
   }
 }
 
+/** Sample items: head segments (`hs#`), one per ingest request, rewritten in place by a redelivery. */
 async function chunkCount(): Promise<number> {
-  const snap = await db.collectionGroup(ITEMS_COLLECTION).where('pk', '>=', 'ck#').where('pk', '<', 'ck$').count().get();
+  const snap = await db.collectionGroup(ITEMS_COLLECTION).where('pk', '>=', 'hs#').where('pk', '<', 'hs$').count().get();
   return snap.data().count;
 }
 
@@ -126,11 +127,12 @@ afterAll(async () => {
 });
 
 describe('entry points', () => {
-  it('registers api, ingest, evaluate, notify and schedule with the Functions Framework and exports them by name', () => {
-    for (const name of ['api', 'ingest', 'evaluate', 'notify', 'schedule'] as const) {
+  it('registers every function with the Functions Framework and exports it by name', () => {
+    for (const name of ['api', 'ingest', 'evaluate', 'notify', 'schedule', 'predict', 'heal'] as const) {
       expect(getFunction(name)).toBe(gcp[name]);
       expect(typeof gcp[name]).toBe('function');
     }
+    expect(getFunction('drift-detect')).toBe(gcp.driftDetect);
   });
 
   it('refuses a bad environment with the variable and the reason', () => {
@@ -257,6 +259,36 @@ describe('schedule (Cloud Scheduler HTTP function)', () => {
     const res = await call('schedule', req);
     expect(res.status).toBe(400);
     expect(JSON.parse(res.text).issues.map((i: { path: string }) => i.path).sort()).toEqual(['', 'tenant']);
+  });
+});
+
+describe('predict and drift-detect (Cloud Scheduler HTTP functions)', () => {
+  it('ticks every tenant at the scheduled time (no ML targets here: nothing scored, nothing failed)', async () => {
+    const res = await call('predict', recorded('scheduler-predict.json'));
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual({ status: 'success', data: { tenants: 1, targets: 0, series: 0, samples: 0, skipped: 0, failed: 0 } });
+    const drift = await call('drift-detect', { ...recorded('scheduler-predict.json'), body: { tenant: 'default' } });
+    expect(drift.status).toBe(200);
+    expect(JSON.parse(drift.text).data).toMatchObject({ tenants: 1 });
+  });
+
+  it('refuses a bad body or scheduled time with the field and the reason', async () => {
+    const badBody = await call('predict', { ...recorded('scheduler-predict.json'), body: { tenant: 'no spaces allowed' } });
+    expect(badBody.status).toBe(400);
+    expect(JSON.parse(badBody.text).issues.map((i: { path: string }) => i.path)).toEqual(['tenant']);
+    const req = recorded('scheduler-predict.json');
+    req.headers['x-cloudscheduler-scheduletime'] = 'yesterday';
+    const badTime = await call('drift-detect', req);
+    expect(badTime.status).toBe(400);
+    expect(JSON.parse(badTime.text).issues.map((i: { path: string }) => i.path)).toEqual(['X-CloudScheduler-ScheduleTime']);
+  });
+});
+
+describe('heal (Pub/Sub CloudEvent function)', () => {
+  it('acks the recorded check of an unknown execution, and nacks a message that fails its schema', async () => {
+    expect((await call('heal', recorded('pubsub-heal.json'))).status).toBeLessThan(300);
+    const poison = push('pubsub-heal.json', { id: 'heal-poison-1', body: { kind: 'approve', tenant: 'default' } });
+    expect((await call('heal', poison)).status).toBe(500);
   });
 });
 

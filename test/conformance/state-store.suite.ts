@@ -459,6 +459,68 @@ export function stateStoreConformance(name: string, makeStore: () => Promise<Sta
       });
     });
 
+    describe('immutable (content-addressed) puts', () => {
+      const blind = (pk: string, sk: string, value: JsonValue, expiresAt?: number): WriteOp =>
+        expiresAt === undefined ? { type: 'put', pk, sk, value, immutable: true } : { type: 'put', pk, sk, value, immutable: true, expiresAt };
+
+      it('writes through put and reads back with version 1, however often it is rewritten', async () => {
+        const pk = freshPk('immutable-put');
+        expect(await store.put(pk, 'k', { c: 'abc' }, { immutable: true })).toEqual({ pk, sk: 'k', value: { c: 'abc' }, version: 1 });
+        expect(await store.put(pk, 'k', { c: 'abc' }, { immutable: true })).toMatchObject({ version: 1 });
+        expect(await store.get(pk, 'k')).toEqual({ pk, sk: 'k', value: { c: 'abc' }, version: 1 });
+      });
+
+      it('rewrites an existing item in a batch without counting its version, beside ordinary puts and deletes', async () => {
+        const pk = freshPk('immutable-batch');
+        await store.put(pk, 'seg', 'v');
+        await store.put(pk, 'seg', 'v');
+        await store.put(pk, 'counted', 'old');
+        await store.put(pk, 'gone', 'x');
+        const n = 60;
+        await store.batchWrite([
+          blind(pk, 'seg', 'v'),
+          put(pk, 'counted', 'new'),
+          { type: 'delete', pk, sk: 'gone' },
+          ...Array.from({ length: n }, (_, i) => blind(pk, `n${pad(i)}`, { i })),
+          blind(`${pk}-2`, 'other', 'partition'),
+        ]);
+        expect(await store.get(pk, 'seg')).toMatchObject({ value: 'v', version: 1 });
+        expect(await store.get(pk, 'counted')).toMatchObject({ value: 'new', version: 2 });
+        expect(await store.get(pk, 'gone')).toBeUndefined();
+        const written = await queryAll(store, pk, { skPrefix: 'n' });
+        expect(written.map((i) => i.value)).toEqual(Array.from({ length: n }, (_, i) => ({ i })));
+        expect(new Set(written.map((i) => i.version))).toEqual(new Set([1]));
+        expect((await store.get(`${pk}-2`, 'other'))?.value).toBe('partition');
+      });
+
+      it('a redelivered batch of immutable items leaves exactly the same items', async () => {
+        const pk = freshPk('immutable-redeliver');
+        const ops = Array.from({ length: 30 }, (_, i) => blind(pk, `k${pad(i)}`, { i }));
+        await store.batchWrite(ops);
+        const first = await queryAll(store, pk);
+        await store.batchWrite(ops);
+        expect(await queryAll(store, pk)).toEqual(first);
+      });
+
+      it('carries expiry, replaces an expired leftover, and rides in a transaction', async () => {
+        const pk = freshPk('immutable-ttl');
+        await store.batchWrite([blind(pk, 'a', 1, clock.now() + 100)]);
+        expect(await store.get(pk, 'a')).toEqual({ pk, sk: 'a', value: 1, version: 1, expiresAt: clock.now() + 100 });
+        clock.advance(100);
+        expect(await store.get(pk, 'a')).toBeUndefined();
+        await store.transact([blind(pk, 'a', 1), put(pk, 'b', 2, 0)]);
+        expect(await store.get(pk, 'a')).toEqual({ pk, sk: 'a', value: 1, version: 1 });
+        expect(await store.get(pk, 'b')).toMatchObject({ value: 2, version: 1 });
+      });
+
+      it('refuses an immutable put with a version condition', async () => {
+        const pk = freshPk('immutable-cond');
+        await expect(store.put(pk, 'k', 1, { immutable: true, ifVersion: 0 })).rejects.toThrow(/immutable/);
+        await expect(store.transact([{ type: 'put', pk, sk: 'k', value: 1, immutable: true, ifVersion: 0 }])).rejects.toThrow(/immutable/);
+        expect(await store.get(pk, 'k')).toBeUndefined();
+      });
+    });
+
     describe('TTL', () => {
       it('stores and returns expiresAt through put, get and query', async () => {
         const pk = freshPk('ttl');

@@ -3,14 +3,16 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { createContext, generateApiKey, http, jsonLogger, processBatch, systemClock, DEFAULT_TENANT, type Clock, type Context, type LimitsConfig, type Logger } from '@vigil/core';
-import { evaluateMessageSchema, ingestMessageSchema, notifyMessageSchema } from '@vigil/events';
+import { evaluateMessageSchema, healMessageSchema, ingestMessageSchema, notifyMessageSchema } from '@vigil/events';
 import { createApi } from '@vigil/api';
 import * as ingest from '@vigil/fn-ingest';
 import * as evaluate from '@vigil/fn-evaluate';
 import * as notify from '@vigil/fn-notify';
+import * as heal from '@vigil/fn-heal';
 import { SqliteStateStore } from './store';
 import { SqliteQueue, QueueWorker } from './queue';
 import { RuleScheduler } from './scheduler';
+import { PeriodicJobs, DEFAULT_INTERVALS, type PeriodicIntervals } from './periodic';
 import { InProcessEventBus } from './events';
 
 export interface LocalOptions {
@@ -31,6 +33,8 @@ export interface LocalOptions {
   maxBodyBytes?: number;
   /** `VIGIL_LIMITS`: ingest limits per tenant. */
   limits?: LimitsConfig;
+  /** Cadences of predict, drift-detect and sample compaction. */
+  intervals?: Partial<PeriodicIntervals>;
 }
 
 export interface LocalRuntime {
@@ -41,8 +45,10 @@ export interface LocalRuntime {
   ctx: Context;
   store: SqliteStateStore;
   queue: SqliteQueue;
-  workers: Record<'ingest' | 'evaluate' | 'notify', QueueWorker>;
+  workers: Record<'ingest' | 'evaluate' | 'notify' | 'heal', QueueWorker>;
   scheduler: RuleScheduler;
+  /** predict, drift-detect and compaction on their cadences. */
+  periodic: PeriodicJobs;
   events: InProcessEventBus;
   /** Processes every visible queue message until all queues are idle. */
   drain(): Promise<void>;
@@ -66,14 +72,16 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   const adminKey = options.apiKey ?? generateApiKey();
   await ctx.services.apiKeys.create(adminKey, { tenant: DEFAULT_TENANT, scopes: ['admin:all'], name: 'admin', createdAt: clock.now() });
 
-  const worker = (name: 'ingest' | 'evaluate' | 'notify', handler: (messages: Parameters<typeof processBatch>[0]) => Promise<{ failed: { id: string; error: string }[] }>) =>
+  const worker = (name: 'ingest' | 'evaluate' | 'notify' | 'heal', handler: (messages: Parameters<typeof processBatch>[0]) => Promise<{ failed: { id: string; error: string }[] }>) =>
     new QueueWorker({ queue, name, handler, logger, pollIntervalMs: options.pollIntervalMs ?? 250, visibilityTimeoutMs: 60_000 });
   const workers = {
     ingest: worker('ingest', (m) => processBatch(m, ingestMessageSchema, (input) => ingest.handle(input, ctx), logger)),
     evaluate: worker('evaluate', (m) => processBatch(m, evaluateMessageSchema, (input) => evaluate.handle(input, ctx), logger)),
     notify: worker('notify', (m) => processBatch(m, notifyMessageSchema, (input) => notify.handle(input, ctx), logger)),
+    heal: worker('heal', (m) => processBatch(m, healMessageSchema, (input) => heal.handle(input, ctx), logger)),
   };
   const scheduler = new RuleScheduler(ctx);
+  const periodic = new PeriodicJobs(ctx, { ...DEFAULT_INTERVALS, ...options.intervals });
   const api = createApi(ctx, { maxBodyBytes: options.maxBodyBytes, onRulesChanged: (tenant) => scheduler.refresh(tenant) });
 
   const server: ServerType = await new Promise((resolve) => {
@@ -86,6 +94,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
   if (options.background !== false) {
     Object.values(workers).forEach((w) => w.start());
     await scheduler.start();
+    periodic.start();
   } else {
     await scheduler.reloadAll();
   }
@@ -100,6 +109,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     queue,
     workers,
     scheduler,
+    periodic,
     events,
     async drain() {
       for (let round = 0; round < 100; round++) {
@@ -111,6 +121,7 @@ export async function startLocal(options: LocalOptions): Promise<LocalRuntime> {
     async stop() {
       clearInterval(sweep);
       scheduler.stop();
+      periodic.stop();
       await Promise.all(Object.values(workers).map((w) => w.stop()));
       await new Promise<void>((resolve) => server.close(() => resolve()));
       queue.close();

@@ -1,22 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createContext, http, ManualClock, noopEventBus, parseRuleGroupYaml, silentLogger } from '@vigil/core';
-import { SqliteQueue, SqliteStateStore } from '@vigil/adapter-local';
+import { ManualClock, parseRuleGroupYaml } from '@vigil/core';
+import { openLocalContext } from '@vigil/adapter-local';
 import { evaluateGroup, groupId } from '.';
 
 /** More transitions in one group than one store transaction may hold (100). */
 describe('a group with more transitions than one transaction holds', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-large-group-'));
   const clock = new ManualClock(1_763_800_000_000);
-  const store = new SqliteStateStore(join(dir, 'state.db'), clock);
-  const queue = new SqliteQueue(join(dir, 'queue.db'), clock);
-  const ctx = createContext({ store, queue, clock, events: noopEventBus, logger: silentLogger, http: http.createHttpClient({ policy: http.OutboundPolicy.fromEnv(undefined) }) });
-  afterAll(() => {
-    queue.close();
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { ctx, store, queue, close } = openLocalContext(clock, { prefix: 'vigil-large-group-' });
+  afterAll(close);
 
   it('commits all 150 transitions and notifies them once', async () => {
     const group = parseRuleGroupYaml('name: big\nrules:\n  - alert: Hot\n    expr: temp > 50\n');

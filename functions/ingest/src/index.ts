@@ -47,7 +47,7 @@ export function ingestServices(ctx: Context): IngestServices {
 }
 
 /**
- * The ingest queue handler: a JSON batch or a base64 remote-write body. Chunk keys derive from
+ * The ingest queue handler: a JSON batch or a base64 remote-write body. Segment keys derive from
  * their content, so handling the same message twice stores it once; series are counted against
  * limits only when the index write created them, so a redelivery counts nothing twice.
  */

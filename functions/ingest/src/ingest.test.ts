@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { fingerprint, ManualClock, otlp, processBatch, promql, queryAll, remoteWrite, seriesKeys, silentLogger, BUCKET_MS } from '@vigil/core';
+import { DEFAULT_SHARDS, fingerprint, ManualClock, otlp, processBatch, promql, queryAll, remoteWrite, seriesKeys, shardOf, silentLogger, sliceOf } from '@vigil/core';
 import { ingestMessageSchema } from '@vigil/events';
 import type { LocalRuntime } from '@vigil/adapter-local';
 import { ADMIN_KEY, startManual, tempDir } from '../../../test/helpers/local';
@@ -131,6 +131,8 @@ describe('ingest paths', () => {
       expect(await limited.text()).toContain('ingestion_rate');
       const json = await post('/v1/metrics', JSON.stringify({ samples: Array.from({ length: 15 }, (_, i) => ({ metric: 'rate_demo', value: i, timestamp: T0 - i })) }), { 'content-type': 'application/json', 'x-scope-orgid': 'slow' });
       expect(json.status).toBe(429);
+      expect(json.headers.get('retry-after')).toBe('1');
+      expect(((await json.json()) as { error: string }).error).toContain('ingestion_rate');
       clock.advance(1000);
       expect((await push(body, {}, 'slow')).status).toBe(204);
       const huge = remoteWrite.encodeRemoteWrite([{ labels: { __name__: 'rate_demo' }, samples: Array.from({ length: 25 }, (_, i) => ({ t: T0 - i * 1000, v: i })) }]);
@@ -216,19 +218,17 @@ describe('ingest paths', () => {
   describe('queue ingest', () => {
     const message = (payload: Uint8Array) => ({ kind: 'remote_write' as const, tenant: 'q', payload: Buffer.from(payload).toString('base64') });
     const labels = { __name__: 'queued_total', job: 'batch' };
-    const chunkItems = async () => {
-      const id = fingerprint(labels);
-      return (await queryAll(vigil.store, seriesKeys.chunks('q', id, Math.floor(T0 / BUCKET_MS)))).length;
-    };
+    /** Head segments of the metric's shard and slice: one per ingest request. */
+    const segmentItems = async () => (await queryAll(vigil.store, seriesKeys.head('q', shardOf('q', labels.__name__, DEFAULT_SHARDS), sliceOf(T0 - 2000)))).length;
 
-    it('applies a redelivered message once: same chunks, same series count', async () => {
+    it('applies a redelivered message once: same segments, same series count', async () => {
       const body = remoteWrite.encodeRemoteWrite([{ labels, samples: [{ t: T0 - 2000, v: 10 }, { t: T0 - 1000, v: 11 }] }]);
       await vigil.queue.send('ingest', { body: message(body) });
       // First delivery: handled, then the worker "crashes" before acknowledging.
       const [first] = await vigil.queue.receive('ingest', 10, 30_000);
       expect(first).toBeDefined();
       expect((await processBatch([first!], ingestMessageSchema, (m) => handle(m, vigil.ctx), silentLogger)).failed).toEqual([]);
-      const afterFirst = await chunkItems();
+      const afterFirst = await segmentItems();
       const countAfterFirst = await ingestServices(vigil.ctx).limiter.seriesCount('q');
       // The message becomes visible again and is delivered a second time.
       clock.advance(31_000);
@@ -238,7 +238,7 @@ describe('ingest paths', () => {
       expect((await processBatch([second!], ingestMessageSchema, (m) => handle(m, vigil.ctx), silentLogger)).failed).toEqual([]);
       await vigil.queue.ack(second!.id);
       expect(afterFirst).toBe(1);
-      expect(await chunkItems()).toBe(afterFirst);
+      expect(await segmentItems()).toBe(afterFirst);
       expect(await ingestServices(vigil.ctx).limiter.seriesCount('q')).toBe(countAfterFirst);
       const stored = await vigil.ctx.services.series.samples('q', fingerprint(labels), T0 - 10_000, T0);
       expect(stored.map((s) => s.v)).toEqual([10, 11]);

@@ -1,4 +1,4 @@
-import { alertmanager, ConditionFailedError, type Context } from '@vigil/core';
+import { alertmanager, ConditionFailedError, EARLY_TOLERANCE_MS, type Context } from '@vigil/core';
 import { compileConfig, enqueueFlush } from './shared';
 import { Muter } from './muting';
 import { integrationsOf, type Integration } from './integrations';
@@ -7,9 +7,6 @@ type NotifyAlert = alertmanager.NotifyAlert;
 type AggregationGroup = alertmanager.AggregationGroup;
 type LogEntry = alertmanager.NotificationLogEntry;
 const { casUpdate, notifyKeys } = alertmanager;
-
-/** A flush message may arrive this much before its due time and still count (queue delays are whole seconds). */
-const EARLY_TOLERANCE_MS = 1_000;
 
 /**
  * Alertmanager removes empty aggregation groups in a sweep every 30 s; until then an alert

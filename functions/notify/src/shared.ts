@@ -1,7 +1,4 @@
-import { alertmanager, type Context } from '@vigil/core';
-
-/** SQS caps message delays at 15 minutes; longer waits hop through several messages. */
-export const MAX_QUEUE_DELAY_S = 900;
+import { alertmanager, delaySecondsUntil, type Context } from '@vigil/core';
 
 /** What a configuration compiles to once per warm instance: the route tree, inhibit rules and time intervals. */
 export interface CompiledConfig {
@@ -35,6 +32,6 @@ export function routeTree(config: alertmanager.AlertmanagerConfig): alertmanager
 }
 
 export async function enqueueFlush(ctx: Context, tenant: string, groupId: string, due: number): Promise<void> {
-  const delaySeconds = Math.min(MAX_QUEUE_DELAY_S, Math.max(0, Math.ceil((due - ctx.clock.now()) / 1000)));
+  const delaySeconds = delaySecondsUntil(due, ctx.clock.now());
   await ctx.queue.send('notify', { body: { kind: 'flush', tenant, groupId, due }, delaySeconds, dedupKey: `flush:${tenant}:${groupId}:${due}` });
 }

@@ -9,8 +9,10 @@ import { remoteWriteRoutes } from './routes/ingest-remote-write';
 import { otlpRoutes } from './routes/ingest-otlp';
 import { metadataRoutes } from './routes/ingest-metadata';
 import { rulerRoutes } from './routes/ruler';
+import { ruleConditionRoutes } from './routes/rule-conditions';
 import { prometheusRoutes } from './routes/prometheus';
 import { alertmanagerConfigRoutes } from './routes/alertmanager-config';
+import { runbookRoutes } from './routes/runbooks';
 import { ALERTMANAGER_API_BASE, alertmanagerApiRoutes } from './routes/alertmanager';
 
 export const DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -50,8 +52,10 @@ export function createApi(ctx: Context, options: ApiOptions = {}) {
   app.route('/', otlpRoutes(ctx));
   app.route('/', metadataRoutes(ctx));
   app.route('/', rulerRoutes(ctx, options.onRulesChanged ?? (() => {})));
+  app.route('/', ruleConditionRoutes(ctx, options.onRulesChanged ?? (() => {})));
   app.route('/', prometheusRoutes(ctx));
   app.route('/', alertmanagerConfigRoutes(ctx));
+  app.route('/', runbookRoutes(ctx));
   app.route(ALERTMANAGER_API_BASE, alertmanagerApiRoutes(ctx));
   return app;
 }

@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { RE2JS } from 're2js';
-import { checkRuleFileText, ruleTesting } from '@vigil/core';
+import { checkRuleFileText, ruleTesting, ValidationError } from '@vigil/core';
+import { convertConditionsFile } from './convert';
 
 export interface CliIO extends ruleTesting.Output, ruleTesting.TestFileSystem {
   exists(path: string): boolean;
@@ -12,6 +13,8 @@ const USAGE = `usage: vigil <command> [<args> ...]
 Commands:
   rules check FILE...   Check rule files for syntax and semantic errors (like promtool check rules).
   rules test FILE...    Run rule unit tests in promtool's format (like promtool test rules).
+  rules convert FILE.json [--group NAME]
+                        Print JSON conditions (threshold, anomaly, forecast) as a rule file (YAML).
   deploy --cloud aws|gcp|azure [--stage NAME] [--region R] [--tool osls|cdk] [--dry-run]
                         Build and deploy Vigil to a cloud (docs/DEPLOY.md).
 `;
@@ -99,6 +102,26 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       return 1;
     }
     return sub === 'check' ? rulesCheck(files, io) : ruleTesting.runRuleTestFiles(files, io, io);
+  }
+  if (command === 'rules' && sub === 'convert') {
+    const [file] = rest.filter((a, i) => !a.startsWith('--') && rest[i - 1] !== '--group');
+    const groupAt = rest.indexOf('--group');
+    if (file === undefined) {
+      io.stderr("vigil: error: required argument 'conditions-file' not provided, try --help\n");
+      return 1;
+    }
+    if (!io.exists(file)) {
+      io.stderr(`vigil: error: path '${file}' does not exist, try --help\n`);
+      return 1;
+    }
+    try {
+      io.stdout(convertConditionsFile(await io.readText(file), groupAt >= 0 ? rest[groupAt + 1] : undefined));
+      return 0;
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      for (const issue of err.issues) io.stderr(`${file}: ${issue.path ? `${issue.path}: ` : ''}${issue.message}\n`);
+      return 1;
+    }
   }
   if (command === 'deploy') {
     // Loaded on demand: deployment pulls in esbuild and the archive tools, which rule checks never need.

@@ -11,7 +11,10 @@ export * from './auth';
 export * from './context';
 export * as promql from './promql';
 export * as alertmanager from './alertmanager';
+// Handlers that only need durations should not pull the receivers into their bundles.
+export { parseDuration } from './alertmanager/config/duration';
 export * as http from './http';
+export * as heal from './heal';
 export * from './batch';
 export * from './ingest';
 export * from './limits';

@@ -1,6 +1,8 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deploy } from './deploy';
+import { AWS_FUNCTIONS } from './lambda';
 
 /**
  * `vigil deploy --cloud aws --dry-run` with both tools: the artifacts are really built
@@ -26,8 +28,12 @@ describe('vigil deploy --cloud aws --dry-run (osls)', () => {
     const template = run.artifacts.find((a) => a.endsWith('cloudformation-template-update-stack.json'));
     expect(template).toBeDefined();
     resources = JSON.parse(readFileSync(template!, 'utf8')).Resources;
-    for (const fn of ['api', 'ingest', 'evaluate', 'notify', 'schedule']) expect(run.artifacts.some((a) => a.endsWith(`${fn}.zip`))).toBe(true);
-  }, 240_000);
+    for (const fn of AWS_FUNCTIONS) expect(run.artifacts.some((a) => a.endsWith(`/${fn}.zip`))).toBe(true);
+    artifacts = run.artifacts;
+  }, 600_000);
+  let artifacts: string[];
+  /** The entries of a packaged zip (unzip -Z1 lists names only). */
+  const zipEntries = (zip: string) => execFileSync('unzip', ['-Z1', zip], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).split('\n').filter(Boolean);
 
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 
@@ -36,9 +42,9 @@ describe('vigil deploy --cloud aws --dry-run (osls)', () => {
     expect(lines.at(-1)).toMatch(/dry run: nothing was sent to aws/);
   });
 
-  it('packages five functions on nodejs22.x arm64 with their environment', () => {
+  it('packages eight functions on nodejs22.x arm64 with their environment', () => {
     const fns = ofType('AWS::Lambda::Function');
-    expect(fns).toHaveLength(5);
+    expect(fns).toHaveLength(8);
     for (const [, f] of fns) {
       expect(f.Properties.Runtime).toBe('nodejs22.x');
       expect(f.Properties.Architectures).toEqual(['arm64']);
@@ -48,9 +54,10 @@ describe('vigil deploy --cloud aws --dry-run (osls)', () => {
 
   it('wires SQS with partial batch responses, a schedule and the HTTP API', () => {
     const mappings = ofType('AWS::Lambda::EventSourceMapping');
-    expect(mappings).toHaveLength(3);
+    expect(mappings).toHaveLength(4);
     for (const [, m] of mappings) expect(m.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
-    expect(ofType('AWS::Events::Rule').map(([, r]) => r.Properties.ScheduleExpression)).toEqual(['rate(1 minute)']);
+    expect(mappings.some(([, m]) => JSON.stringify(m.Properties.EventSourceArn).includes('HealQueue'))).toBe(true);
+    expect(ofType('AWS::Events::Rule').map(([, r]) => r.Properties.ScheduleExpression).sort()).toEqual(['rate(1 hour)', 'rate(1 minute)', 'rate(5 minutes)']);
     expect(ofType('AWS::ApiGatewayV2::Api')).toHaveLength(1);
   });
 
@@ -75,6 +82,34 @@ describe('vigil deploy --cloud aws --dry-run (osls)', () => {
     expect(statements('ingest')).not.toContain('events:PutEvents');
     expect(statements('evaluate')).toContain('dynamodb:TransactWriteItems');
   });
+
+  describe('ONNX Runtime in the predict package (osls)', () => {
+    it('ships onnxruntime-node with the linux/arm64 binary only, onnxruntime-common and the models', () => {
+      const entries = zipEntries(artifacts.find((a) => a.endsWith('/predict.zip'))!);
+      const binaries = entries.filter((e) => /\/bin\/.+\.(node|so[.\d]*)$/.test(e));
+      expect(binaries.map((e) => e.replace(/napi-v\d+/, 'napi')).sort()).toEqual([
+        'node_modules/onnxruntime-node/bin/napi/linux/arm64/libonnxruntime.so.1',
+        'node_modules/onnxruntime-node/bin/napi/linux/arm64/onnxruntime_binding.node',
+      ]);
+      expect(entries).toEqual(
+        expect.arrayContaining([
+          'node_modules/onnxruntime-node/dist/index.js',
+          'node_modules/onnxruntime-node/package.json',
+          'node_modules/onnxruntime-common/dist/cjs/index.js',
+          'packages/ml/models/linear-trend.onnx',
+          'packages/ml/models/robust-z.onnx',
+        ]),
+      );
+      const predict = ofType('AWS::Lambda::Function').find(([k]) => k === 'PredictLambdaFunction')!;
+      expect(predict[1].Properties.Environment.Variables).toMatchObject({ VIGIL_MODELS_DIR: '/var/task/packages/ml/models' });
+    });
+
+    it('leaves ONNX Runtime out of every other function', () => {
+      for (const fn of AWS_FUNCTIONS.filter((f) => f !== 'predict')) {
+        expect(zipEntries(artifacts.find((a) => a.endsWith(`/${fn}.zip`))!).filter((e) => e.includes('onnxruntime'))).toEqual([]);
+      }
+    });
+  });
 });
 
 describe('vigil deploy --cloud aws --tool cdk --dry-run', () => {
@@ -82,7 +117,9 @@ describe('vigil deploy --cloud aws --tool cdk --dry-run', () => {
     const { artifacts, lines } = await dryRun({ tool: 'cdk' });
     const template = JSON.parse(readFileSync(artifacts[0]!, 'utf8'));
     const fns = Object.values(template.Resources as Record<string, Resource>).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Runtime === 'nodejs22.x');
-    expect(fns).toHaveLength(5);
+    expect(fns).toHaveLength(8);
+    // Each function its own bundle (one asset per function, built by packages/deploy).
+    expect(new Set(fns.map((f) => JSON.stringify(f.Properties.Code))).size).toBe(8);
     expect(lines.join('\n')).toContain('npx cdk deploy --app');
-  }, 240_000);
+  }, 600_000);
 });

@@ -35,7 +35,20 @@ describe('vigil deploy --cloud azure --dry-run', () => {
     expect(run.status).toBe(0);
     const out = run.stdout + run.stderr;
     const registered = [...out.matchAll(/register function "([^"]+)"/g)].map((m) => m[1]);
-    expect(registered.sort()).toEqual(['api', 'evaluate', 'evaluate-schedule', 'ingest', 'notify', 'store-sweep']);
+    expect(registered.sort()).toEqual(['api', 'drift-detect', 'evaluate', 'evaluate-schedule', 'heal', 'ingest', 'notify', 'predict', 'store-sweep']);
+  });
+
+  it('ships ONNX Runtime with the linux/x64 binary only and the models, inside the zip too', () => {
+    const app = dirname(artifacts.find((a) => a.endsWith('host.json'))!);
+    const zip = artifacts.find((a) => a.endsWith('vigil-functions.zip'))!;
+    const entries = spawnSync('unzip', ['-Z1', zip], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).stdout.split('\n');
+    const binaries = entries.filter((e) => /onnxruntime-node\/bin\/.+\.(node|so[.\d]*)$/.test(e));
+    expect(binaries.map((e) => e.replace(/napi-v\d+/, 'napi')).sort()).toEqual([
+      'node_modules/onnxruntime-node/bin/napi/linux/x64/libonnxruntime.so.1',
+      'node_modules/onnxruntime-node/bin/napi/linux/x64/onnxruntime_binding.node',
+    ]);
+    expect(entries).toEqual(expect.arrayContaining(['models/linear-trend.onnx', 'models/robust-z.onnx', 'node_modules/onnxruntime-common/package.json']));
+    expect(existsSync(join(app, 'models', 'robust-z.onnx'))).toBe(true);
   });
 
   it('prints every command, and the publish falls back to zip deploy without func', () => {

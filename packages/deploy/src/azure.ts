@@ -2,6 +2,7 @@ import { cpSync, createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import archiver from 'archiver';
 import { bundle, writePackageJson } from './bundle';
+import { copyModels, copyOnnxRuntime } from './onnx-runtime';
 import { commandExists } from './run';
 import type { DeployOptions, Plan } from './plan';
 
@@ -21,7 +22,7 @@ async function zipDir(dir: string, zipPath: string): Promise<void> {
 
 /**
  * Azure: a Functions app package (v4 programming model: one bundled entry that registers
- * app.http / app.storageQueue / app.timer, plus host.json), the resource group, storage
+ * app.http / app.storageQueue / app.timer, plus host.json, ONNX Runtime and the models), the resource group, storage
  * account, queues and table, the function app, and a publish with `func` when it is
  * installed, else a zip deploy through `az`.
  */
@@ -46,9 +47,13 @@ export function planAzure(o: DeployOptions): Plan {
           // The Functions host provides @azure/functions-core to the worker; it is never bundled.
           const files = await bundle(join(o.root, 'adapters', 'azure', 'src', 'main.ts'), join(pkgDir, 'dist', 'index.js'), { external: ['@azure/functions-core'] });
           cpSync(join(o.root, 'adapters', 'azure', 'host.json'), join(pkgDir, 'host.json'));
+          // predict's ONNX Runtime with the linux/x64 binary only (Linux Function Apps run on x64),
+          // and the models where packages/ml looks beside the bundle's folder.
+          copyOnnxRuntime(o.root, join(pkgDir, 'node_modules'), 'x86_64');
+          copyModels(o.root, join(pkgDir, 'models'));
           const pkg = writePackageJson(pkgDir, 'dist/index.js');
           await zipDir(pkgDir, zipPath);
-          return [...files, pkg, join(pkgDir, 'host.json'), zipPath];
+          return [...files, pkg, join(pkgDir, 'host.json'), join(pkgDir, 'node_modules', 'onnxruntime-node'), join(pkgDir, 'models'), zipPath];
         },
       },
       { title: 'resource group', command: ['az', 'group', 'create', '--name', group, '--location', region] },

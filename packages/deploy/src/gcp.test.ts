@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
@@ -62,9 +62,25 @@ describe('vigil deploy --cloud gcp --dry-run', () => {
   }
 
   it('builds one bundle per function with the Google libraries as dependencies', () => {
-    expect(Object.keys(bundles).sort()).toEqual(['api', 'evaluate', 'ingest', 'notify', 'schedule']);
+    expect(Object.keys(bundles).sort()).toEqual(['api', 'drift-detect', 'evaluate', 'heal', 'ingest', 'notify', 'predict', 'schedule']);
     const pkg = JSON.parse(readFileSync(join(dirname(bundles.ingest!), 'package.json'), 'utf8'));
     expect(Object.keys(pkg.dependencies).sort()).toEqual(['@google-cloud/firestore', '@google-cloud/functions-framework', '@google-cloud/pubsub']);
+  });
+
+  it('vendors ONNX Runtime for linux/x64 only and the models in the predict package', () => {
+    const dir = dirname(bundles.predict!);
+    const bin = join(dir, 'vendor', 'node_modules', 'onnxruntime-node', 'bin');
+    const napi = readdirSync(bin);
+    expect(napi.length).toBeGreaterThan(0);
+    for (const v of napi) {
+      expect(readdirSync(join(bin, v))).toEqual(['linux']);
+      expect(readdirSync(join(bin, v, 'linux'))).toEqual(['x64']);
+      expect(readdirSync(join(bin, v, 'linux', 'x64')).sort()).toEqual(['libonnxruntime.so.1', 'onnxruntime_binding.node']);
+    }
+    expect(readdirSync(join(dir, 'models')).sort()).toEqual(['linear-trend.onnx', 'robust-z.onnx']);
+    expect(readFileSync(join(dir, '.gcloudignore'), 'utf8')).not.toMatch(/^node_modules/m);
+    // The other packages stay small: no ONNX Runtime.
+    expect(existsSync(join(dirname(bundles.evaluate!), 'vendor'))).toBe(false);
   });
 
   it('serves the API bundle over HTTP', async () => {
@@ -92,6 +108,11 @@ describe('vigil deploy --cloud gcp --dry-run', () => {
     expect(text).toMatch(/--dead-letter-topic=vigil-citest-notify-dead --max-delivery-attempts=25/);
     expect(text).toContain('gcloud functions deploy vigil-citest-ingest --gen2 --runtime=nodejs22 --region=europe-west1');
     expect(text).toContain('gcloud scheduler jobs create http vigil-citest-sweep');
+    // Shell-quoted as printed: the job, its cron and the function whose URL it calls.
+    expect(text).toMatch(/jobs create http vigil-citest-predict --schedule=\S*\*\/5 \* \* \* \*.*functions describe vigil-citest-predict /);
+    expect(text).toMatch(/jobs create http vigil-citest-drift-detect --schedule=\S*0 \* \* \* \*.*functions describe vigil-citest-drift-detect /);
+    expect(text).toMatch(/subscriptions create vigil-citest-heal-sub --topic=vigil-citest-heal .*--dead-letter-topic=vigil-citest-heal-dead/);
+    expect(text).toMatch(/functions deploy vigil-citest-predict .*--memory=1Gi --set-env-vars=.*VIGIL_MODELS_DIR=\/workspace\/models/);
     expect(text).toContain('gcloud firestore fields ttls update expiresAt --collection-group=vigil_items --enable-ttl');
     expect(lines.at(-1)).toMatch(/dry run: nothing was sent to gcp/);
   });

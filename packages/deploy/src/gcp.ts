@@ -1,15 +1,27 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundle, lockedVersions, writePackageJson } from './bundle';
+import { copyModels, copyOnnxRuntime } from './onnx-runtime';
 import type { DeployOptions, Plan, Step } from './plan';
 
 /** Entry points exported by adapters/gcp (`--entry-point`). */
-export const GCP_FUNCTIONS = ['api', 'schedule', 'ingest', 'evaluate', 'notify'] as const;
+export const GCP_FUNCTIONS = ['api', 'schedule', 'ingest', 'evaluate', 'notify', 'predict', 'drift-detect', 'heal'] as const;
 /** Queues consumed by a function, with their delivery limits (notify's delayed flushes arrive early up to ~17 times). */
 export const GCP_QUEUES = [
   { name: 'ingest', maxDeliveries: 5, retry: ['--min-retry-delay=10s', '--max-retry-delay=600s'] },
   { name: 'evaluate', maxDeliveries: 5, retry: ['--min-retry-delay=10s', '--max-retry-delay=600s'] },
   { name: 'notify', maxDeliveries: 25, retry: ['--min-retry-delay=10s', '--max-retry-delay=60s'] },
+  // heal's delayed verification arrives early like notify's flushes, so it is redelivered as often.
+  { name: 'heal', maxDeliveries: 25, retry: ['--min-retry-delay=10s', '--max-retry-delay=60s'] },
 ] as const;
+/** Cloud Scheduler jobs (unix cron) calling an HTTP function: the sweep, predict and drift-detect. */
+export const GCP_SCHEDULES = [
+  { job: 'sweep', fn: 'schedule', cron: '* * * * *', what: 'evaluation sweep every minute' },
+  { job: 'predict', fn: 'predict', cron: '*/5 * * * *', what: 'predict every 5 minutes' },
+  { job: 'drift-detect', fn: 'drift-detect', cron: '0 * * * *', what: 'drift detection every hour' },
+] as const;
+/** Where predict's package vendors ONNX Runtime (linux/x64, as Cloud Functions run) and the models; /workspace is the source's folder. */
+const GCP_ONNX_ENV = 'VIGIL_ONNXRUNTIME=/workspace/vendor/node_modules/onnxruntime-node/dist/index.js,VIGIL_MODELS_DIR=/workspace/models';
 
 /**
  * GCP: one bundle per function (Cloud Functions 2nd gen, Node.js 22), Pub/Sub topics with
@@ -34,9 +46,13 @@ export function planGcp(o: DeployOptions): Plan {
 
   const steps: Step[] = GCP_FUNCTIONS.map((fn) => ({
     title: `bundle function ${fn}`,
-    build: async () => [...(await bundle(entry, join(out, fn, 'index.js'), { external })), writePackageJson(join(out, fn), 'index.js', lockedVersions(o.root, external))],
+    build: async () => {
+      const files = [...(await bundle(entry, join(out, fn, 'index.js'), { external })), writePackageJson(join(out, fn), 'index.js', lockedVersions(o.root, external))];
+      if (fn === 'predict') files.push(...vendorOnnxRuntime(o.root, join(out, fn)));
+      return files;
+    },
   }));
-  for (const q of [...GCP_QUEUES.map((x) => x.name), 'heal', 'events']) {
+  for (const q of [...GCP_QUEUES.map((x) => x.name), 'events']) {
     steps.push({ title: `topics ${prefix}${q} and ${prefix}${q}-dead`, command: ['gcloud', 'pubsub', 'topics', 'create', `${prefix}${q}`, `${prefix}${q}-dead`, ...p] });
   }
   steps.push(
@@ -47,9 +63,11 @@ export function planGcp(o: DeployOptions): Plan {
   const env = `VIGIL_PUBSUB_PREFIX=${prefix},GOOGLE_CLOUD_PROJECT=${project},VIGIL_FIRESTORE_COLLECTION=vigil`;
   for (const fn of GCP_FUNCTIONS) {
     const access = fn === 'api' ? ['--allow-unauthenticated'] : ['--no-allow-unauthenticated'];
+    // ONNX Runtime's sessions want more than the default 256 MiB.
+    const sized = fn === 'predict' ? ['--memory=1Gi', `--set-env-vars=${env},${GCP_ONNX_ENV}`] : [`--set-env-vars=${env}`];
     steps.push({
       title: `deploy ${fn} (HTTP${fn === 'api' ? ', public: the API authenticates every request itself' : ', private'})`,
-      command: ['gcloud', 'functions', 'deploy', `${prefix}${fn}`, '--gen2', '--runtime=nodejs22', `--region=${region}`, `--source=${join(out, fn)}`, `--entry-point=${fn}`, '--trigger-http', ...access, `--set-env-vars=${env}`, ...p],
+      command: ['gcloud', 'functions', 'deploy', `${prefix}${fn}`, '--gen2', '--runtime=nodejs22', `--region=${region}`, `--source=${join(out, fn)}`, `--entry-point=${fn}`, '--trigger-http', ...access, ...sized, ...p],
     });
     if (fn !== 'api') {
       steps.push({
@@ -81,18 +99,33 @@ export function planGcp(o: DeployOptions): Plan {
     });
     steps.push({ title: `subscription keeping ${q.name}'s dead letters`, command: ['gcloud', 'pubsub', 'subscriptions', 'create', `${prefix}${q.name}-dead-sub`, `--topic=${prefix}${q.name}-dead`, ...p] });
   }
-  steps.push({
-    title: 'Cloud Scheduler job: evaluation sweep every minute',
-    command: [
-      'sh',
-      '-c',
-      `gcloud scheduler jobs create http ${prefix}sweep --schedule='* * * * *' --uri="${url('schedule')}" --http-method=POST --oidc-service-account-email=${invoker} --location=${region} ${p[0]}`,
-    ],
-  });
+  for (const s of GCP_SCHEDULES) {
+    steps.push({
+      title: `Cloud Scheduler job: ${s.what}`,
+      command: [
+        'sh',
+        '-c',
+        `gcloud scheduler jobs create http ${prefix}${s.job} --schedule='${s.cron}' --uri="${url(s.fn)}" --http-method=POST --oidc-service-account-email=${invoker} --location=${region} ${p[0]}`,
+      ],
+    });
+  }
   return {
     cloud: 'gcp',
     requires: [{ command: 'gcloud', install: 'install the Google Cloud CLI (gcloud) and run `gcloud auth login`' }],
     credentials: { check: ['gcloud', 'auth', 'print-access-token'], hint: 'run `gcloud auth login` (or set GOOGLE_APPLICATION_CREDENTIALS) and pass --project' },
     steps,
   };
+}
+
+/**
+ * predict's package carries ONNX Runtime itself, with the linux/x64 binary only (the npm package
+ * holds every platform's, ~350 MB), under vendor/ so that Cloud Build's install leaves it alone,
+ * and the models. gcloud ignores node_modules folders unless told otherwise: .gcloudignore says so.
+ */
+function vendorOnnxRuntime(root: string, dir: string): string[] {
+  copyOnnxRuntime(root, join(dir, 'vendor', 'node_modules'), 'x86_64');
+  copyModels(root, join(dir, 'models'));
+  const ignore = join(dir, '.gcloudignore');
+  writeFileSync(ignore, '# Upload everything: vendor/node_modules holds ONNX Runtime for linux/x64.\n.gcloudignore\n');
+  return [join(dir, 'vendor', 'node_modules', 'onnxruntime-node'), join(dir, 'models'), ignore];
 }

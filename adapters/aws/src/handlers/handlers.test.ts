@@ -9,6 +9,11 @@ import { handler as ingest } from './ingest';
 import { handler as evaluate } from './evaluate';
 import { handler as notify } from './notify';
 import { handler as schedule } from './schedule';
+import { handler as predict } from './predict';
+import { handler as driftDetect } from './drift-detect';
+import { handler as heal } from './heal';
+import { tickHandler } from './tick';
+import { predictMessageSchema } from '@vigil/events';
 import {
   EMULATOR_CREDENTIALS,
   EMULATOR_REGION,
@@ -29,6 +34,8 @@ import sqsIngest from '../../../../events/aws/sqs-ingest.json';
 import sqsEvaluate from '../../../../events/aws/sqs-evaluate.json';
 import sqsNotify from '../../../../events/aws/sqs-notify.json';
 import scheduled from '../../../../events/aws/eventbridge-scheduled.json';
+import scheduledPredict from '../../../../events/aws/eventbridge-scheduled-predict.json';
+import sqsHeal from '../../../../events/aws/sqs-heal.json';
 
 /**
  * Every trigger wrapper, fed the recorded AWS events, on ports backed by moto_server
@@ -59,7 +66,7 @@ describe('AWS trigger wrappers with recorded events (moto_server)', () => {
     await createTable(ddb, table);
     ddb.destroy();
     sqs = sqsClient({ region: EMULATOR_REGION, endpoint: moto.endpoint, credentials: EMULATOR_CREDENTIALS });
-    queues = await createTestQueues(sqs, ['ingest', 'evaluate', 'notify'], { maxReceives: 3 });
+    queues = await createTestQueues(sqs, ['ingest', 'evaluate', 'notify', 'heal'], { maxReceives: 3 });
     env = {
       VIGIL_TABLE: table,
       AWS_REGION: EMULATOR_REGION,
@@ -67,6 +74,7 @@ describe('AWS trigger wrappers with recorded events (moto_server)', () => {
       VIGIL_QUEUE_URL_INGEST: queues.urls.ingest!,
       VIGIL_QUEUE_URL_EVALUATE: queues.urls.evaluate!,
       VIGIL_QUEUE_URL_NOTIFY: queues.urls.notify!,
+      VIGIL_QUEUE_URL_HEAL: queues.urls.heal!,
       VIGIL_EVENT_BUS: 'default',
       VIGIL_OUTBOUND_ALLOW: '127.0.0.1/32',
       VIGIL_API_KEY: RECORDED_KEY,
@@ -227,6 +235,34 @@ describe('AWS trigger wrappers with recorded events (moto_server)', () => {
     it('runs an evaluate message given as the rule target input, and refuses anything else with the path', async () => {
       await expect(schedule({ kind: 'sweep', tenant: 'nobody' } as never, lambdaContext('schedule'))).resolves.toEqual({ groups: 0, transitions: 0 });
       await expect(schedule({ kind: 'nope' } as never, lambdaContext('schedule'))).rejects.toThrow(/event\.kind/);
+    });
+  });
+
+  describe('predict and drift-detect (EventBridge schedules)', () => {
+    it('turns the scheduled event into a tick at its scheduled time, and runs a target input as given', async () => {
+      const seen = tickHandler('test', predictMessageSchema, async (message) => message, async () => runtime);
+      await expect(seen(scheduledPredict as unknown as ScheduledEvent, lambdaContext('predict'))).resolves.toEqual({ kind: 'tick', at: Date.parse(scheduledPredict.time) });
+      await expect(seen({ kind: 'tick', tenant: 'acme' } as never, lambdaContext('predict'))).resolves.toEqual({ kind: 'tick', tenant: 'acme' });
+    });
+
+    it('predicts for every tenant with rules (no ML targets in the story: nothing to score, nothing failed)', async () => {
+      const result = await predict(scheduledPredict as unknown as ScheduledEvent, lambdaContext('predict'));
+      expect(result).toEqual({ tenants: 1, targets: 0, series: 0, samples: 0, skipped: 0, failed: 0 });
+      await expect(predict({ kind: 'tick', at: 'soon' } as never, lambdaContext('predict'))).rejects.toThrow(/event\.at/);
+    });
+
+    it('runs drift detection on its schedule and refuses a malformed target input with the path', async () => {
+      await expect(driftDetect(scheduledPredict as unknown as ScheduledEvent, lambdaContext('drift-detect'))).resolves.toMatchObject({ tenants: 1 });
+      await expect(driftDetect({ kind: 'sweep' } as never, lambdaContext('drift-detect'))).rejects.toThrow(/event\.kind/);
+    });
+  });
+
+  describe('heal (SQS batch)', () => {
+    it('skips a check of an unknown execution and reports only the malformed approval in batchItemFailures', async () => {
+      const res = await invokeSqs(heal, sqsHeal);
+      expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: sqsHeal.Records[1]!.messageId }] });
+      // Nothing was started, so nothing was queued for a later check.
+      expect(await queues.receive('heal', 10, 0)).toEqual([]);
     });
   });
 });

@@ -2,3 +2,4 @@ export { createAwsRuntime, getRuntime, setRuntime, awsEnvSchema, type AwsEnv, ty
 export { sqsHandler, toDelivered, type SqsDelivered } from './sqs';
 export { scheduleHandler } from './schedule';
 export { apiHandler } from './api';
+export { tickHandler, type TickInput } from './tick';

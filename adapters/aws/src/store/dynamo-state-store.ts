@@ -22,6 +22,7 @@ import {
   DEFAULT_PAGE_BYTES,
   DEFAULT_PAGE_LIMIT,
   http,
+  isImmutablePut,
   MAX_TRANSACT_OPS,
   PageCollector,
   resumeAfter,
@@ -135,10 +136,15 @@ export class DynamoStateStore implements StateStore {
   }
 
   async put<V extends JsonValue = JsonValue>(pk: string, sk: string, value: V, options: PutOptions = {}): Promise<StoreItem<V>> {
-    const op: PutOp = { type: 'put', pk, sk, value, ifVersion: options.ifVersion, expiresAt: options.expiresAt };
+    const op: PutOp = { type: 'put', pk, sk, value, ifVersion: options.ifVersion, expiresAt: options.expiresAt, immutable: options.immutable };
     checkOp(op);
     const json = checkedJson(op);
     const token = newToken();
+    if (op.immutable === true) {
+      // Content-addressed: one blind PutItem, nothing to read or count.
+      await this.client.send(new PutItemCommand({ TableName: this.table, Item: encodeItem(pk, sk, json, 1, token, op.expiresAt) }));
+      return writtenItem(pk, sk, value, 1, options.expiresAt);
+    }
     const version = op.ifVersion === undefined ? await this.upsert(op, json, token) : await this.conditionalPut(op, json, token);
     return writtenItem(pk, sk, value, version, options.expiresAt);
   }
@@ -285,10 +291,11 @@ export class DynamoStateStore implements StateStore {
     }
     const token = newToken();
     for (const round of rounds) {
-      const versions = await this.currentVersions(round.filter((op) => op.type === 'put'));
+      // Content-addressed items are written blind: only the others need their versions read.
+      const versions = await this.currentVersions(round.filter((op) => op.type === 'put' && !isImmutablePut(op)));
       const requests: WriteRequest[] = round.map((op) =>
         op.type === 'put'
-          ? { PutRequest: { Item: encodeItem(op.pk, op.sk, jsons.get(op)!, (versions.get(storeItemKey(op)) ?? 0) + 1, token, op.expiresAt) } }
+          ? { PutRequest: { Item: encodeItem(op.pk, op.sk, jsons.get(op)!, isImmutablePut(op) ? 1 : (versions.get(storeItemKey(op)) ?? 0) + 1, token, op.expiresAt) } }
           : { DeleteRequest: { Key: key(op.pk, op.sk) } },
       );
       const chunks: WriteRequest[][] = [];
@@ -304,6 +311,7 @@ export class DynamoStateStore implements StateStore {
    */
   private async currentVersions(ops: WriteOp[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
+    if (ops.length === 0) return out;
     const chunks: WriteOp[][] = [];
     for (let i = 0; i < ops.length; i += GET_CHUNK) chunks.push(ops.slice(i, i + GET_CHUNK));
     const now = this.clock.now();
@@ -346,6 +354,7 @@ export class DynamoStateStore implements StateStore {
 
   private transactItem(op: WriteOp, json: string | undefined, token: string, now: number, replace: boolean): TransactWriteItem {
     if (op.type === 'delete') return { Delete: { TableName: this.table, Key: key(op.pk, op.sk), ...deleteCondition(op.ifVersion, now) } };
+    if (op.immutable === true) return { Put: { TableName: this.table, Item: encodeItem(op.pk, op.sk, json!, 1, token, op.expiresAt) } };
     if (op.ifVersion === undefined && !replace) {
       return { Update: { TableName: this.table, Key: key(op.pk, op.sk), ...upsertExpression(json!, token, now, op.expiresAt), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } };
     }

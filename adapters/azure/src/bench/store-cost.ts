@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       ['one sample per series per push (15 s scrape forwarded as it comes)', 1, 'one'],
       ['10 samples per series per push (remote-write batching, 150 s)', 10, 'ten'],
     ] as const) {
-      const series = new SeriesStore(store);
+      const series = new SeriesStore(store, { clock });
       let samples = 0;
       reset();
       const started = Date.now();
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     }
 
     // One evaluation of `cpu_usage > 90` reads every series of the metric over the 5-minute lookback.
-    const series = new SeriesStore(store);
+    const series = new SeriesStore(store, { clock });
     reset();
     clock.set(START + PUSHES * 10 * STEP_MS);
     const started = Date.now();

@@ -7,6 +7,7 @@ import {
   checkWriteOp,
   ConditionFailedError,
   DEFAULT_PAGE_BYTES,
+  isImmutablePut,
   DEFAULT_PAGE_LIMIT,
   MAX_TRANSACT_OPS,
   PageCollector,
@@ -109,9 +110,13 @@ export class TableStateStore implements StateStore {
   }
 
   async put<V extends JsonValue = JsonValue>(pk: string, sk: string, value: V, options: PutOptions = {}): Promise<StoreItem<V>> {
-    const op: WriteOp = { type: 'put', pk, sk, value, ifVersion: options.ifVersion, expiresAt: options.expiresAt };
+    const op: WriteOp = { type: 'put', pk, sk, value, ifVersion: options.ifVersion, expiresAt: options.expiresAt, immutable: options.immutable };
     checkWriteOp(op);
     const json = serialize(value, pk, sk);
+    if (op.immutable === true) {
+      await this.commitOne(this.action(op, encodePk(pk), encodeSk(sk), undefined, false, new Map([[op, json]]), false));
+      return writtenItem(pk, sk, value, 1, options.expiresAt);
+    }
     if (options.ifVersion === 0 && (await this.tryCreate([op], new Map([[op, json]])))) {
       return writtenItem(pk, sk, value, 1, options.expiresAt);
     }
@@ -249,6 +254,11 @@ export class TableStateStore implements StateStore {
     await mapLimit([...partitions.values()], PARTITION_CONCURRENCY, async (partitionOps) => {
       // Chunks of one partition go in order, so a later op on the same key wins.
       for (const chunk of chunks(partitionOps, json)) {
+        if (chunk.every(isImmutablePut)) {
+          // Content-addressed items are upserted blind: no read, no ETag race to lose.
+          await this.commitGroup(chunk.map((op) => this.action(op, encodePk(op.pk), encodeSk(op.sk), undefined, false, json, false)));
+          continue;
+        }
         if (await this.tryCreate(chunk, json)) continue;
         await this.withConflictRetries(async () => {
           const planned = await this.planChunk(chunk, json);
@@ -351,7 +361,9 @@ export class TableStateStore implements StateStore {
 
   private action(op: WriteOp, pkEnc: string, rkEnc: string, before: Row | undefined, live: boolean, json: Map<WriteOp, string>, guardedDelete: boolean): Planned {
     const planned: Planned = { op, pkEnc, rkEnc, before };
-    if (op.type === 'put') {
+    if (op.type === 'put' && op.immutable === true) {
+      planned.action = ['upsert', toEntity(pkEnc, rkEnc, json.get(op) ?? '', 1, op.expiresAt), 'Replace'];
+    } else if (op.type === 'put') {
       const entity = toEntity(pkEnc, rkEnc, json.get(op) ?? '', live && before ? Number(before.ver) + 1 : 1, op.expiresAt);
       planned.action = before ? ['update', entity, 'Replace', { etag: before.etag }] : ['create', entity];
     } else if (before) {
@@ -372,6 +384,7 @@ export class TableStateStore implements StateStore {
     try {
       const [kind, entity] = p.action;
       if (kind === 'create') await this.client.createEntity(entity);
+      else if (kind === 'upsert') await this.client.upsertEntity(entity, 'Replace');
       else if (kind === 'update') await this.client.updateEntity(entity, 'Replace', { etag: p.before?.etag ?? '*' });
       else await this.client.deleteEntity(p.pkEnc, p.rkEnc, { etag: p.before?.etag ?? '*' });
     } catch (err) {

@@ -1,5 +1,6 @@
 import type { InvocationContext, Timer } from '@azure/functions';
-import { listTenants } from '@vigil/core';
+import type { z } from 'zod';
+import { listTenants, parseWith, type Context } from '@vigil/core';
 import type { AzureRuntime } from '../runtime/context';
 
 /**
@@ -25,5 +26,31 @@ export function storeSweepTimerHandler(runtime: () => Promise<AzureRuntime>) {
     const removed = await store.sweepExpired();
     ctx.logger.info('expired entities swept', { removed });
     return removed;
+  };
+}
+
+interface TickMessage {
+  kind: 'tick';
+  tenant?: string;
+  at?: number;
+}
+
+/**
+ * A timer tick of a handler on its own cadence (predict, drift-detect), for every tenant at the
+ * tick's time. The host runs a timer on one instance at a time and does not retry a failed run:
+ * the next tick computes afresh. A failure is thrown, so the host logs the invocation as failed.
+ */
+export function tickTimerHandler<S extends z.ZodType<TickMessage>, R>(
+  name: string,
+  schema: S,
+  handle: (input: z.output<S>, ctx: Context) => Promise<R>,
+  runtime: () => Promise<AzureRuntime>,
+) {
+  return async (timer: Timer, context: InvocationContext): Promise<R> => {
+    const { ctx } = await runtime();
+    const message = parseWith(schema, { kind: 'tick', at: ctx.clock.now() });
+    const result = await handle(message, ctx);
+    ctx.logger.info(`${name} tick`, { at: message.at, pastDue: timer.isPastDue, invocation: context.invocationId, result });
+    return result;
   };
 }

@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HttpRequest, InvocationContext, type HttpRequestInit, type InvocationContextInit, type Timer } from '@azure/functions';
-import { ManualClock, queryAll, seriesKeys, silentLogger, ValidationError, BUCKET_MS } from '@vigil/core';
+import { DEFAULT_SHARDS, ManualClock, queryAll, seriesKeys, shardOf, silentLogger, sliceOf, ValidationError } from '@vigil/core';
 import { startAzurite, type RunningAzurite } from '../../../../test/helpers/emulators/azure';
 import { createAzureRuntime, readSettings, runtimeFromEnv, type AzureRuntime } from '../runtime';
 import { StorageQueueConsumer } from '../queue';
-import { createHandlers, EVALUATE_SCHEDULE, registerFunctions, type FunctionsTarget } from '.';
+import { createHandlers, DRIFT_SCHEDULE, EVALUATE_SCHEDULE, PREDICT_SCHEDULE, registerFunctions, type FunctionsTarget } from '.';
 
 const EVENTS = join(__dirname, '..', '..', '..', '..', 'events', 'azure');
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(join(EVENTS, name), 'utf8')) as T;
@@ -70,10 +70,10 @@ async function http(handlers: ReturnType<typeof createHandlers>, init: HttpReque
 
 const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 
-async function chunkItems(runtime: AzureRuntime, metric: string, sampleTime: number) {
-  const [series] = await runtime.ctx.services.series.series('default', [{ name: '__name__', type: '=', value: metric }] as never);
-  if (!series) throw new Error(`no series of ${metric}`);
-  return queryAll(runtime.store, seriesKeys.chunks('default', series.id, Math.floor(sampleTime / BUCKET_MS)));
+/** Head segments of the metric's shard and slice: one per ingest request, rewritten in place by a redelivery. */
+async function segmentItems(runtime: AzureRuntime, metric: string, sampleTime: number) {
+  if ((await runtime.ctx.services.series.series('default', [{ name: '__name__', type: '=', value: metric }] as never)).length === 0) throw new Error(`no series of ${metric}`);
+  return queryAll(runtime.store, seriesKeys.head('default', shardOf('default', metric, DEFAULT_SHARDS), sliceOf(sampleTime)));
 }
 
 describe('function registrations', () => {
@@ -88,15 +88,18 @@ describe('function registrations', () => {
     return calls;
   }
 
-  it('registers the catch-all HTTP API, one trigger per queue with the prefix, and the two timers', () => {
+  it('registers the catch-all HTTP API, one trigger per queue with the prefix, and the timers', () => {
     const calls = record({ VIGIL_AZURE_QUEUE_PREFIX: 'prod-' });
     expect(calls.map((c) => `${c.kind}:${c.name}`)).toEqual([
       'http:api',
       'storageQueue:ingest',
       'storageQueue:evaluate',
       'storageQueue:notify',
+      'storageQueue:heal',
       'timer:evaluate-schedule',
       'timer:store-sweep',
+      'timer:predict',
+      'timer:drift-detect',
     ]);
     expect(calls[0]?.options).toMatchObject({ route: '{*path}', authLevel: 'anonymous' });
     expect(calls[0]?.options.methods).toEqual(expect.arrayContaining(['GET', 'POST', 'DELETE', 'PUT']));
@@ -104,13 +107,15 @@ describe('function registrations', () => {
       expect(c.options).toMatchObject({ queueName: `prod-${c.name}`, connection: 'AzureWebJobsStorage' });
       expect(typeof c.options.handler).toBe('function');
     }
-    expect(calls[4]?.options.schedule).toBe(EVALUATE_SCHEDULE);
+    expect(calls[5]?.options.schedule).toBe(EVALUATE_SCHEDULE);
+    expect(calls[7]?.options.schedule).toBe(PREDICT_SCHEDULE);
+    expect(calls[8]?.options.schedule).toBe(DRIFT_SCHEDULE);
   });
 
   it('binds the queue triggers to VIGIL_AZURE_STORAGE when it is set, and defaults the prefix', () => {
     const queues = record({ VIGIL_AZURE_STORAGE: 'set' }).filter((c) => c.kind === 'storageQueue');
     expect(queues.map((c) => c.options)).toEqual(
-      ['ingest', 'evaluate', 'notify'].map((n) => expect.objectContaining({ queueName: `vigil-${n}`, connection: 'VIGIL_AZURE_STORAGE' })),
+      ['ingest', 'evaluate', 'notify', 'heal'].map((n) => expect.objectContaining({ queueName: `vigil-${n}`, connection: 'VIGIL_AZURE_STORAGE' })),
     );
   });
 
@@ -119,7 +124,7 @@ describe('function registrations', () => {
     try {
       await expect(import('../main')).resolves.toBeDefined();
       const skipped = warn.mock.calls.map((c) => String(c[0])).filter((m) => m.includes('Skipping call to register function'));
-      expect(skipped.map((m) => /function "([^"]+)"/.exec(m)?.[1])).toEqual(['api', 'ingest', 'evaluate', 'notify', 'evaluate-schedule', 'store-sweep']);
+      expect(skipped.map((m) => /function "([^"]+)"/.exec(m)?.[1])).toEqual(['api', 'ingest', 'evaluate', 'notify', 'heal', 'evaluate-schedule', 'store-sweep', 'predict', 'drift-detect']);
     } finally {
       warn.mockRestore();
     }
@@ -200,13 +205,12 @@ describe('HTTP trigger (recorded requests, azurite)', () => {
 });
 
 describe('queue triggers (recorded messages, azurite)', () => {
-  it('ingests a recorded message; the same message twice stores one chunk', async () => {
+  it('ingests a recorded message; the same message twice stores one segment', async () => {
     const { runtime, handlers } = await fresh();
     const { entry, context } = fixture<QueueFixture>('queue-ingest.json');
     await handlers.ingest(entry, quiet(context));
     await handlers.ingest(entry, quiet(context));
-    const chunks = await chunkItems(runtime, 'queue_depth', Date.UTC(2026, 0, 1));
-    expect(chunks).toHaveLength(1);
+    expect(await segmentItems(runtime, 'queue_depth', Date.UTC(2026, 0, 1))).toHaveLength(1);
     const [series] = await runtime.ctx.services.series.series('default', [{ name: '__name__', type: '=', value: 'queue_depth' }] as never);
     const samples = await runtime.ctx.services.series.samples('default', series?.id ?? '', Date.UTC(2026, 0, 1), Date.UTC(2026, 0, 1) + 60_000);
     expect(samples.map((s) => s.v)).toEqual([41, 57]);
@@ -216,7 +220,7 @@ describe('queue triggers (recorded messages, azurite)', () => {
     const { runtime, handlers } = await fresh();
     const { entry, context } = fixture<QueueFixture>('queue-ingest.json');
     await handlers.ingest(JSON.stringify(entry), quiet(context));
-    expect(await chunkItems(runtime, 'queue_depth', Date.UTC(2026, 0, 1))).toHaveLength(1);
+    expect(await segmentItems(runtime, 'queue_depth', Date.UTC(2026, 0, 1))).toHaveLength(1);
   });
 
   it('handles a redelivered evaluate message (dequeueCount 3)', async () => {
@@ -232,6 +236,15 @@ describe('queue triggers (recorded messages, azurite)', () => {
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).issues[0]?.path).toBe('message.metrics');
     await expect(handlers.notify('not json at all', quiet(context))).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it('skips the recorded check of an unknown heal execution, and rejects a heal message without its execution', async () => {
+    const { handlers } = await fresh();
+    const { entry, context } = fixture<QueueFixture>('queue-heal.json');
+    await expect(handlers.heal(entry, quiet(context))).resolves.toBeUndefined();
+    const err = await handlers.heal({ kind: 'approve', tenant: 'default' }, quiet(context)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).issues[0]?.path).toBe('message.executionId');
   });
 });
 
@@ -263,5 +276,16 @@ describe('timer triggers (recorded timer, azurite)', () => {
     clock.set(NOW);
     expect(await runtime.store.get('sweep-test', 'old')).toBeUndefined();
     expect((await runtime.store.get('sweep-test', 'live'))?.value).toBe(2);
+  });
+
+  it('ticks predict and drift-detect for every tenant with rules at the tick time', async () => {
+    const { handlers } = await fresh();
+    const yaml = 'name: node\nrules:\n  - alert: HighCPU\n    expr: cpu_usage > 90\n';
+    const res = await http(handlers, { method: 'POST', url: 'https://vigil.example/prometheus/config/v1/rules/infra', headers: { ...auth, 'content-type': 'application/yaml' }, body: { string: yaml } });
+    expect(res.status).toBe(202);
+    const { timer, context } = fixture<TimerFixture>('timer-predict.json');
+    // A threshold rule asks for no forecast or score: nothing to run through the models.
+    expect(await handlers.predictTimer(timer, quiet(context))).toEqual({ tenants: 1, targets: 0, series: 0, samples: 0, skipped: 0, failed: 0 });
+    expect(await handlers.driftTimer(timer, quiet(context))).toMatchObject({ tenants: 1, targets: 0 });
   });
 });

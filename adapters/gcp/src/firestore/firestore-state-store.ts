@@ -128,6 +128,7 @@ export class FirestoreStateStore implements StateStore {
     const op: WriteOp = { type: 'put', pk, sk, value };
     if (options.ifVersion !== undefined) op.ifVersion = options.ifVersion;
     if (options.expiresAt !== undefined) op.expiresAt = options.expiresAt;
+    if (options.immutable !== undefined) op.immutable = options.immutable;
     checkWriteOp(op);
     const [version] = await this.commit([op], options.ifVersion === undefined);
     return writtenItem(pk, sk, value, version ?? 1, options.expiresAt);
@@ -231,25 +232,29 @@ export class FirestoreStateStore implements StateStore {
   private async commit(ops: WriteOp[], retryTransient: boolean): Promise<number[]> {
     const refs = ops.map((op) => this.ref(op.pk, op.sk));
     for (let attempt = 1; ; attempt++) {
-      const needsRead = ops.some((op) => op.type === 'put' || op.ifVersion !== undefined);
-      const snaps = needsRead ? await this.db.getAll(...refs) : [];
+      // A content-addressed put is written blind (`set`), so only the other ops read first.
+      const readAt = ops.flatMap((op, i) => ((op.type === 'put' && op.immutable !== true) || op.ifVersion !== undefined ? [i] : []));
+      const read = readAt.length > 0 ? await this.db.getAll(...readAt.map((i) => refs[i] as DocumentReference)) : [];
+      const snaps: (DocumentSnapshot | undefined)[] = new Array(ops.length);
+      readAt.forEach((i, k) => (snaps[i] = read[k]));
       const now = this.clock.now();
       const batch = this.db.batch();
       const versions: number[] = [];
       ops.forEach((op, i) => {
         const ref = refs[i] as DocumentReference;
         const snap = snaps[i];
+        if (op.type === 'put' && op.immutable === true) {
+          versions.push(1);
+          batch.set(ref, itemDoc(op, 1));
+          return;
+        }
         const live = snap !== undefined && this.live(snap, now);
         const current = live ? (snap.get('version') as number) : 0;
         if (op.ifVersion !== undefined && current !== op.ifVersion) throw new ConditionFailedError(op.pk, op.sk);
         if (op.type === 'put') {
           const version = current + 1;
           versions.push(version);
-          const doc: ItemDoc = { pk: op.pk, sk: op.sk, version, value: serializeValue(op.value) };
-          if (op.expiresAt !== undefined) {
-            doc.expiresAt = Timestamp.fromMillis(op.expiresAt);
-            doc.expiresAtMs = op.expiresAt;
-          }
+          const doc = itemDoc(op, version);
           if (snap?.exists && snap.updateTime) {
             // An update replaces only the fields it names: a dropped expiry is deleted explicitly.
             const fields: Record<string, unknown> = { ...doc };
@@ -282,6 +287,15 @@ export class FirestoreStateStore implements StateStore {
       }
     }
   }
+}
+
+function itemDoc(op: Extract<WriteOp, { type: 'put' }>, version: number): ItemDoc {
+  const doc: ItemDoc = { pk: op.pk, sk: op.sk, version, value: serializeValue(op.value) };
+  if (op.expiresAt !== undefined) {
+    doc.expiresAt = Timestamp.fromMillis(op.expiresAt);
+    doc.expiresAtMs = op.expiresAt;
+  }
+  return doc;
 }
 
 function grpcCode(err: unknown): number | undefined {

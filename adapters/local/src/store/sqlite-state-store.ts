@@ -63,6 +63,7 @@ export class SqliteStateStore implements StateStore {
   private readonly stmts: {
     get: Statement<[{ pk: string; sk: string; now: number }], ItemRow>;
     upsert: Statement<[WriteParams], VersionRow>;
+    blind: Statement<[WriteParams], VersionRow>;
     create: Statement<[WriteParams], VersionRow>;
     update: Statement<[WriteParams & { ifVersion: number }], VersionRow>;
     delete: Statement<[{ pk: string; sk: string }]>;
@@ -105,6 +106,11 @@ export class SqliteStateStore implements StateStore {
             version = CASE WHEN ${expired} THEN 1 ELSE items.version + 1 END,
             expires_at = excluded.expires_at, value = excluded.value
           RETURNING version`),
+        // A content-addressed item holds the same value whatever was there: no version count.
+        blind: this.db.prepare(`
+          INSERT INTO items (pk, sk, version, expires_at, value) VALUES (@pk, @sk, 1, @expiresAt, @value)
+          ON CONFLICT (pk, sk) DO UPDATE SET version = 1, expires_at = excluded.expires_at, value = excluded.value
+          RETURNING version`),
         create: this.db.prepare(`
           INSERT INTO items (pk, sk, version, expires_at, value) VALUES (@pk, @sk, 1, @expiresAt, @value)
           ON CONFLICT (pk, sk) DO UPDATE SET version = 1, expires_at = excluded.expires_at, value = excluded.value
@@ -146,7 +152,7 @@ export class SqliteStateStore implements StateStore {
     value: V,
     options: PutOptions = {},
   ): Promise<StoreItem<V>> {
-    const op: WriteOp = { type: 'put', pk, sk, value, ifVersion: options.ifVersion, expiresAt: options.expiresAt };
+    const op: WriteOp = { type: 'put', pk, sk, value, ifVersion: options.ifVersion, expiresAt: options.expiresAt, immutable: options.immutable };
     checkWriteOp(op);
     const version = this.writePut(op, serializeValue(value), this.clock.now());
     return writtenItem(pk, sk, value, version, options.expiresAt);
@@ -250,7 +256,8 @@ export class SqliteStateStore implements StateStore {
   private writePut(op: Extract<WriteOp, { type: 'put' }>, value: string, now: number): number {
     const params: WriteParams = { pk: op.pk, sk: op.sk, value, expiresAt: op.expiresAt ?? null, now };
     let row: VersionRow | undefined;
-    if (op.ifVersion === undefined) row = this.stmts.upsert.get(params);
+    if (op.immutable === true) row = this.stmts.blind.get(params);
+    else if (op.ifVersion === undefined) row = this.stmts.upsert.get(params);
     else if (op.ifVersion === 0) row = this.stmts.create.get(params);
     else row = this.stmts.update.get({ ...params, ifVersion: op.ifVersion });
     if (!row) throw new ConditionFailedError(op.pk, op.sk);

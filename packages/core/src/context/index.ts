@@ -34,7 +34,7 @@ export function createContext(ports: Ports, settings: Partial<Settings> = {}): C
     ...ports,
     settings: { externalUrl: 'http://localhost:8080', externalLabels: {}, ...settings },
     services: {
-      series: new SeriesStore(ports.store),
+      series: new SeriesStore(ports.store, { clock: ports.clock }),
       ruleGroups: new RuleGroupRepository(ports.store),
       alertStates: new AlertStateRepository(ports.store),
       apiKeys: new ApiKeyRepository(ports.store, () => ports.clock.now()),

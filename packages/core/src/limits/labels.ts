@@ -15,7 +15,10 @@ export interface LabelProblem extends Issue {
 export function checkSeriesLabels(labels: Labels, limits: TenantLimits, path: string): LabelProblem | undefined {
   const name = labels[METRIC_NAME];
   if (name === undefined) return { path, message: 'series has no metric name (__name__ label)' };
-  if (!METRIC_NAME_RE.test(name)) return { path, message: `invalid metric name ${JSON.stringify(clip(name))}: must match [a-zA-Z_:][a-zA-Z0-9_:]*` };
+  if (!validMetricNames.has(name)) {
+    if (!METRIC_NAME_RE.test(name)) return { path, message: `invalid metric name ${JSON.stringify(clip(name))}: must match [a-zA-Z_:][a-zA-Z0-9_:]*` };
+    validMetricNames.add(name);
+  }
   let count = 0;
   for (const key in labels) {
     count++;
@@ -23,9 +26,10 @@ export function checkSeriesLabels(labels: Labels, limits: TenantLimits, path: st
     if (key.length > limits.maxLabelNameLength) {
       return { path, limit: LIMIT_NAMES.labelName, message: `label name ${JSON.stringify(clip(key))} is longer than ${limits.maxLabelNameLength} characters (limit ${LIMIT_NAMES.labelName})` };
     }
-    if (key !== METRIC_NAME) {
+    if (key !== METRIC_NAME && !validLabelNames.has(key)) {
       if (!LABEL_NAME_RE.test(key)) return { path, message: `invalid label name ${JSON.stringify(clip(key))}: must match [a-zA-Z_][a-zA-Z0-9_]*` };
       if (key.startsWith('__')) return { path, message: `label name ${JSON.stringify(clip(key))} is reserved (starts with "__")` };
+      validLabelNames.add(key);
     }
     if (value.length > limits.maxLabelValueLength) {
       return { path, limit: LIMIT_NAMES.labelValue, message: `value of label ${JSON.stringify(clip(key))} is longer than ${limits.maxLabelValueLength} characters (limit ${LIMIT_NAMES.labelValue})` };
@@ -36,6 +40,30 @@ export function checkSeriesLabels(labels: Labels, limits: TenantLimits, path: st
   }
   return undefined;
 }
+
+/**
+ * Names already seen to be valid syntax (lengths are still checked per tenant every time). The
+ * same few label names and metric names come in every series of every request, and a set
+ * lookup costs less than a regular expression test. Only short names are kept and the sets are
+ * emptied when they get large, so a client sending endless or long distinct names cannot grow
+ * them past a few megabytes.
+ */
+class ValidNames {
+  private readonly names = new Set<string>();
+  constructor(private readonly capacity: number) {}
+  has(name: string): boolean {
+    return this.names.has(name);
+  }
+  add(name: string): void {
+    if (name.length > MAX_REMEMBERED_NAME_LENGTH) return;
+    if (this.names.size >= this.capacity) this.names.clear();
+    this.names.add(name);
+  }
+}
+
+const MAX_REMEMBERED_NAME_LENGTH = 128;
+const validLabelNames = new ValidNames(10_000);
+const validMetricNames = new ValidNames(20_000);
 
 /** Long names are cut in messages: a rejection must not echo a megabyte back. */
 function clip(s: string): string {

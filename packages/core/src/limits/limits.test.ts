@@ -51,6 +51,15 @@ describe('series label checks', () => {
     expect(problem?.message).toContain(message);
   });
 
+  it('checks lengths every time, for names it has already seen to be valid', () => {
+    const roomy = tenantLimitsSchema.parse({ maxLabelNameLength: 100, maxLabelValueLength: 100 });
+    expect(checkSeriesLabels({ __name__: 'seen_metric', seenlabel: '1' }, roomy, 's')).toBeUndefined();
+    expect(checkSeriesLabels({ __name__: 'up', seenlabel: '1' }, limits, 's')?.limit).toBe('max_label_name_length');
+    expect(checkSeriesLabels({ __name__: 'seen_metric' }, limits, 's')?.limit).toBe('max_label_value_length');
+    expect(checkSeriesLabels({ __name__: 'up', seenlabe: '1' }, limits, 's')).toBeUndefined();
+    expect(checkSeriesLabels({ __name__: 'seen', 'seen-label': '1' }, roomy, 's')?.message).toContain('invalid label name');
+  });
+
   it('has Mimir-like defaults', () => {
     expect(DEFAULT_LIMITS.maxLabelNamesPerSeries).toBe(30);
     expect(DEFAULT_LIMITS.creationGracePeriodMs).toBe(600_000);

@@ -26,6 +26,22 @@ describe('fingerprint', () => {
     ];
     for (const c of cases) expect(fingerprint(c)).toBe(reference(c));
   });
+  it('matches the reference on generated label sets: non-ASCII, surrogates, integer-like and similar names', () => {
+    // A fixed-seed generator: the same cases on every run.
+    let seed = 42;
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const alphabet = ['a', 'b', 'Z', '_', '0', '9', ':', 'é', 'ß', '€', '日', '\u{1F600}', '\uD800', '\uDFFF', '\u0000', '\u007f', '\u0080', '\u07ff', '\u0800', '\uffff'];
+    const text = () => Array.from({ length: next(12) }, () => alphabet[next(alphabet.length)]).join('');
+    for (let i = 0; i < 500; i++) {
+      const labels: Record<string, string> = {};
+      const count = next(8);
+      for (let k = 0; k < count; k++) labels[next(4) === 0 ? String(next(20)) : text()] = text();
+      expect(fingerprint(labels)).toBe(reference(labels));
+    }
+  });
   it('does not depend on insertion order', () => {
     expect(fingerprint({ a: '1', b: '2' })).toBe(fingerprint({ b: '2', a: '1' }));
     expect(fingerprint({ a: '1', b: '2' })).not.toBe(fingerprint({ a: '2', b: '1' }));

@@ -5,6 +5,7 @@ export * from './clock';
 export * from './eventbus';
 export * from './logger';
 export * from './http';
+export * from './model-runner';
 
 import type { StateStore } from './store';
 import type { Queue } from './queue';

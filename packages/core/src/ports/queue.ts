@@ -25,3 +25,13 @@ export interface DeliveredMessage {
   /** 1 on first delivery. */
   attempt: number;
 }
+
+/** SQS caps message delays at 15 minutes; a longer wait hops through several messages. */
+export const MAX_QUEUE_DELAY_S = 900;
+/** Queue delays are whole seconds: a delayed message this early still counts as on time. */
+export const EARLY_TOLERANCE_MS = 1_000;
+
+/** The delay to put on a message due at `due` (epoch ms): whole seconds, capped at what every queue takes. */
+export function delaySecondsUntil(due: number, now: number): number {
+  return Math.min(MAX_QUEUE_DELAY_S, Math.max(0, Math.ceil((due - now) / 1000)));
+}

@@ -33,6 +33,16 @@ export function checkWriteOp(op: WriteOp, keyCheck: (pk: string, sk: string) => 
   if (op.type === 'put' && op.expiresAt !== undefined && !Number.isFinite(op.expiresAt)) {
     throw new RangeError(`expiresAt must be a finite epoch-milliseconds number, got ${op.expiresAt}`);
   }
+  if (op.type === 'put' && op.immutable !== undefined) {
+    if (typeof op.immutable !== 'boolean') throw new TypeError('immutable must be a boolean');
+    // A blind overwrite cannot honour a version condition.
+    if (op.immutable && op.ifVersion !== undefined) throw new Error('an immutable put takes no ifVersion');
+  }
+}
+
+/** Whether a write op is a blind put of a content-addressed item (see ImmutablePut). */
+export function isImmutablePut(op: WriteOp): boolean {
+  return op.type === 'put' && op.immutable === true;
 }
 
 /**

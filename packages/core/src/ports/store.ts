@@ -19,6 +19,8 @@ export interface StoreItem<V = JsonValue> {
 export interface PutOptions {
   ifVersion?: number;
   expiresAt?: number;
+  /** See ImmutablePut. */
+  immutable?: boolean;
 }
 
 export interface DeleteOptions {
@@ -45,8 +47,19 @@ export interface QueryPage<V = JsonValue> {
   cursor?: string;
 }
 
+/**
+ * `immutable: true` marks a content-addressed item: its key is derived from its value, so every
+ * write of that key writes the same value. Such a put overwrites blindly — no read of the current
+ * item, no version count (it always reads back as version 1) — which lets a backend skip the read
+ * it otherwise needs to count versions (DynamoDB batch writes, Firestore, Table Storage). It cannot
+ * be combined with `ifVersion`, and a put without it onto the same key counts versions again.
+ */
+export interface ImmutablePut {
+  immutable?: boolean;
+}
+
 export type WriteOp =
-  | { type: 'put'; pk: string; sk: string; value: JsonValue; ifVersion?: number; expiresAt?: number }
+  | ({ type: 'put'; pk: string; sk: string; value: JsonValue; ifVersion?: number; expiresAt?: number } & ImmutablePut)
   | { type: 'delete'; pk: string; sk: string; ifVersion?: number };
 
 /** Thrown when an `ifVersion` condition does not hold. */

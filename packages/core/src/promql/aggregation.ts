@@ -1,7 +1,7 @@
 import { LABEL_NAME_RE, METRIC_NAME, type Labels } from '../model/labels';
 import type { AggregateOp } from './ast';
 import { EvaluationError } from './errors';
-import { labelsKey, onlyLabels, setLabel, withoutLabels } from './labelset';
+import { LabelProjection, labelsKey, onlyLabels, setLabel, withoutLabels } from './labelset';
 import { formatFloatF, formatFloatG, GoHeap, lessNaNFirst, quantile } from './numeric';
 import type { Sample } from './value';
 
@@ -40,9 +40,11 @@ export function aggregate(op: AggregateOp, grouping: readonly string[], without:
 
   const groups = new Map<string, Group>();
   const ordered: Group[] = [];
+  // count_values makes a new label set per element: nothing to reuse there.
+  const projection = op === 'count_values' ? undefined : new LabelProjection(without ? [...names, METRIC_NAME] : names, !without);
   for (const s of input) {
     const metric = op === 'count_values' ? setLabel(s.labels, valueLabel, formatFloatF(s.value)) : s.labels;
-    const groupLabels = without ? withoutLabels(metric, [...names, METRIC_NAME]) : onlyLabels(metric, names);
+    const groupLabels = projection ? projection.apply(metric) : without ? withoutLabels(metric, [...names, METRIC_NAME]) : onlyLabels(metric, names);
     const key = labelsKey(groupLabels);
     const group = groups.get(key);
     if (!group) {

@@ -1,7 +1,7 @@
 import { METRIC_NAME, type Labels } from '../model/labels';
 import { isComparisonOp, type BinaryExpr, type BinaryOp, type VectorMatching } from './ast';
 import { EvaluationError } from './errors';
-import { compareKeys, dropMetricName, formatLabelSet, labelsKey, onlyLabels, setLabel, withoutLabels } from './labelset';
+import { compareKeys, dropMetricName, formatLabelSet, LabelProjection, labelsKey, onlyLabels, setLabel, withoutLabels } from './labelset';
 import { labelValue } from './matchers';
 import { goPow } from './numeric';
 import type { Sample } from './value';
@@ -63,29 +63,56 @@ function dropsName(op: BinaryOp): boolean {
   return op === '+' || op === '-' || op === '*' || op === '/' || op === '%' || op === '^';
 }
 
+const matchProjections = new WeakMap<VectorMatching, LabelProjection>();
+
 /** The labels two series are matched on (Prometheus' MatchLabels). */
 function matchLabels(labels: Labels, matching: VectorMatching): Labels {
-  return matching.on ? onlyLabels(labels, matching.labels) : withoutLabels(labels, [METRIC_NAME, ...matching.labels]);
+  let projection = matchProjections.get(matching);
+  if (projection === undefined) {
+    projection = matching.on ? new LabelProjection(matching.labels, true) : new LabelProjection([METRIC_NAME, ...matching.labels], false);
+    matchProjections.set(matching, projection);
+  }
+  return projection.apply(labels);
 }
 
 function signature(labels: Labels, matching: VectorMatching): string {
   return labelsKey(matchLabels(labels, matching));
 }
 
+/**
+ * True when a vector-scalar operation gives every result element its input's labels, so a
+ * result of a vector with unique label sets needs no uniqueness check.
+ */
+export function keepsLabels(e: BinaryExpr): boolean {
+  return !dropsName(e.op) && !e.returnBool;
+}
+
 /** Prometheus' VectorscalarBinop; `swap` when the scalar is the left operand. */
 export function vectorScalarBinop(e: BinaryExpr, vector: readonly Sample[], scalar: number, swap: boolean): Sample[] {
   const out: Sample[] = [];
-  for (const s of vector) {
-    const [lv, rv] = swap ? [scalar, s.value] : [s.value, scalar];
-    let { value, keep } = elemBinop(e.op, lv, rv);
-    // A filter passes the vector's own value through, whichever side it is on.
-    if (isComparisonOp(e.op) && swap) value = rv;
-    if (e.returnBool) {
-      value = keep ? 1 : 0;
-      keep = true;
+  const op = e.op;
+  const comparison = isComparisonOp(op);
+  const dropName = dropsName(op) || e.returnBool;
+  // One pass without per-element allocations: this loop runs once per series for every threshold rule.
+  for (let i = 0; i < vector.length; i++) {
+    const s = vector[i]!;
+    const lv = swap ? scalar : s.value;
+    const rv = swap ? s.value : scalar;
+    let value: number;
+    if (comparison) {
+      const keep = compare(op, lv, rv);
+      if (e.returnBool) value = keep ? 1 : 0;
+      else if (!keep) continue;
+      else {
+        // A filter passes the element through as it is (value and labels), whichever side the
+        // vector is on; elements are never mutated, so the same object serves.
+        out.push(s);
+        continue;
+      }
+    } else {
+      value = e.returnBool ? 1 : arithmetic(op, lv, rv);
     }
-    if (!keep) continue;
-    out.push({ labels: dropsName(e.op) || e.returnBool ? dropMetricName(s.labels) : s.labels, value });
+    out.push({ labels: dropName ? dropMetricName(s.labels) : s.labels, value });
   }
   return out;
 }

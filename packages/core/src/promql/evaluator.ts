@@ -1,7 +1,8 @@
 import type { Labels } from '../model/labels';
 import type { AtModifier, BinaryExpr, Expr, SubqueryExpr, VectorSelector } from './ast';
 import { aggregate } from './aggregation';
-import { arithmetic, compare, setBinop, vectorBinop, vectorScalarBinop } from './binary';
+import { arithmetic, compare, keepsLabels, setBinop, vectorBinop, vectorScalarBinop } from './binary';
+import { EvaluationCache, exprKey, type PreparedSeries } from './cache';
 import { EvaluationError } from './errors';
 import { FUNCTIONS } from './functions';
 import { cleanLabels, compareKeys, dropMetricName, formatLabelSet, labelsKey } from './labelset';
@@ -12,7 +13,7 @@ import { assertUniqueLabelsets, type Matrix, type RangeSeries, type Sample, type
 
 export { goPow } from './numeric';
 export { goMod } from './binary';
-export { formatLabelSet };
+export { formatLabelSet, EvaluationCache };
 
 /** Prometheus' default: a series is current if it has a sample in the last 5 minutes. */
 export const DEFAULT_LOOKBACK_MS = 5 * 60 * 1000;
@@ -28,6 +29,11 @@ export interface EvaluateOptions {
   lookbackMs?: number;
   /** Step of subqueries that give none, e.g. the rule group's interval (default 1 minute). */
   defaultSubqueryStepMs?: number;
+  /**
+   * Fetches and subexpression results shared with other queries at the same instant (the
+   * rules of one group evaluation); see EvaluationCache for when it must be invalidated.
+   */
+  cache?: EvaluationCache;
 }
 
 export interface InstantSample {
@@ -71,21 +77,18 @@ export async function evaluateQuery(expr: Expr, timeMs: number, source: SeriesSo
   if (!Number.isFinite(defaultStepMs) || defaultStepMs <= 0) throw new RangeError('defaultSubqueryStepMs must be a positive number');
 
   const plan = planFetches(expr, timeMs, lookbackMs, defaultStepMs);
-  const byKey = new Map<string, Promise<PreparedSeries[]>>();
+  const shared = options.cache?.serves(source) ? options.cache : undefined;
+  const cache = shared ?? new EvaluationCache();
   const pending: Promise<void>[] = [];
   const series = new Map<VectorSelector, PreparedSeries[]>();
   for (const [sel, window] of plan) {
     const key = JSON.stringify([window.start, window.end, sel.matchers.map((m) => [m.name, m.type, m.value])]);
-    let fetch = byKey.get(key);
-    if (!fetch) {
-      fetch = source.select(sel.matchers, window.start, window.end).then((found) => prepare(found, sel));
-      byKey.set(key, fetch);
-    }
+    const fetch = cache.fetch(key, sel.matchers, () => source.select(sel.matchers, window.start, window.end).then((found) => prepare(found, sel)));
     pending.push(fetch.then((s) => void series.set(sel, s)));
   }
   await Promise.all(pending);
 
-  const ev = new Evaluator(series, timeMs, lookbackMs, defaultStepMs);
+  const ev = new Evaluator(series, timeMs, lookbackMs, defaultStepMs, shared);
   const v = ev.eval(expr, timeMs, 1);
   switch (v.type) {
     case 'vector':
@@ -97,9 +100,20 @@ export async function evaluateQuery(expr: Expr, timeMs: number, source: SeriesSo
   }
 }
 
-interface PreparedSeries {
-  labels: Labels;
-  samples: SamplePoint[];
+const cleaned = new WeakMap<Labels, Labels>();
+
+/**
+ * The source's label set without empty values, the same object for the same source object
+ * (usually the source's own, already clean): label keys and name-dropped copies are cached
+ * per object, so a stable identity lets every later evaluation reuse them.
+ */
+function stableCleanLabels(labels: Labels): Labels {
+  let out = cleaned.get(labels);
+  if (out === undefined) {
+    out = Object.values(labels).includes('') ? cleanLabels(labels) : labels;
+    cleaned.set(labels, out);
+  }
+  return out;
 }
 
 /** Keeps only series the matchers accept (sources may over-return), once each, in label order. */
@@ -108,10 +122,11 @@ function prepare(found: SeriesData[], sel: VectorSelector): PreparedSeries[] {
   const seen = new Set<string>();
   for (const s of found) {
     if (!matchesAll(s.labels, sel.matchers)) continue;
-    const key = labelsKey(s.labels);
+    const labels = stableCleanLabels(s.labels);
+    const key = labelsKey(labels);
     if (seen.has(key)) continue;
     seen.add(key);
-    keyed.push({ key, s: { labels: cleanLabels(s.labels), samples: s.samples } });
+    keyed.push({ key, s: { labels, samples: s.samples } });
   }
   // Prometheus storage yields series in label order; results are reproducible whatever the source does.
   keyed.sort((a, b) => compareKeys(a.key, b.key));
@@ -187,6 +202,11 @@ function planFetches(expr: Expr, timeMs: number, lookbackMs: number, defaultStep
   return out;
 }
 
+/** Nodes whose results cost enough to share between queries (literals and parentheses do not). */
+function worthSharing(e: Expr): boolean {
+  return e.kind !== 'NumberLiteral' && e.kind !== 'StringLiteral' && e.kind !== 'ParenExpr' && e.kind !== 'UnaryExpr';
+}
+
 /** Index of the first sample with t >= time. */
 function lowerBound(samples: readonly SamplePoint[], time: number): number {
   let lo = 0;
@@ -228,12 +248,16 @@ function rangePoints(samples: readonly SamplePoint[], start: number, end: number
 }
 
 class Evaluator {
+  /** Above zero while evaluating a subquery's steps, whose many results are not worth keeping. */
+  private subqueryNesting = 0;
+
   constructor(
     private readonly series: ReadonlyMap<VectorSelector, PreparedSeries[]>,
     /** The query's own time: `@ start()` and `@ end()` both mean it. */
     private readonly queryTime: number,
     private readonly lookbackMs: number,
     private readonly defaultStepMs: number,
+    private readonly cache?: EvaluationCache,
   ) {}
 
   private tooDeep(e: Expr): never {
@@ -252,6 +276,19 @@ class Evaluator {
 
   eval(e: Expr, t: number, depth: number): Value {
     if (depth > MAX_DEPTH) this.tooDeep(e);
+    if (this.cache === undefined || this.subqueryNesting > 0 || !worthSharing(e)) return this.compute(e, t, depth);
+    const node = exprKey(e);
+    if (node === null) return this.compute(e, t, depth);
+    // Everything a node's value depends on besides its own text.
+    const key = `${t}\u0000${this.queryTime}\u0000${this.lookbackMs}\u0000${this.defaultStepMs}\u0000${node}`;
+    const hit = this.cache.value(key);
+    if (hit !== undefined) return hit;
+    const v = this.compute(e, t, depth);
+    this.cache.storeValue(key, e, v);
+    return v;
+  }
+
+  private compute(e: Expr, t: number, depth: number): Value {
     switch (e.kind) {
       case 'NumberLiteral':
         return { type: 'scalar', value: e.value };
@@ -325,18 +362,23 @@ class Evaluator {
       throw new EvaluationError(`subquery would compute more than ${MAX_SUBQUERY_STEPS} points per series`, e.pos);
     }
     const bySeries = new Map<string, RangeSeries>();
-    for (let ts = start; ts <= end; ts += step) {
-      const v = this.eval(e.expr, ts, depth + 1);
-      if (v.type !== 'vector') throw new EvaluationError('subquery is only allowed on instant vector', e.pos);
-      for (const s of v.samples) {
-        const key = labelsKey(s.labels);
-        let rs = bySeries.get(key);
-        if (!rs) {
-          rs = { labels: s.labels, points: [] };
-          bySeries.set(key, rs);
+    this.subqueryNesting++;
+    try {
+      for (let ts = start; ts <= end; ts += step) {
+        const v = this.eval(e.expr, ts, depth + 1);
+        if (v.type !== 'vector') throw new EvaluationError('subquery is only allowed on instant vector', e.pos);
+        for (const s of v.samples) {
+          const key = labelsKey(s.labels);
+          let rs = bySeries.get(key);
+          if (!rs) {
+            rs = { labels: s.labels, points: [] };
+            bySeries.set(key, rs);
+          }
+          rs.points.push({ t: ts, v: s.value });
         }
-        rs.points.push({ t: ts, v: s.value });
       }
+    } finally {
+      this.subqueryNesting--;
     }
     return { type: 'matrix', series: [...bySeries.values()], rangeMs: e.rangeMs, endMs: end };
   }
@@ -378,8 +420,11 @@ class Evaluator {
       else samples = vectorBinop(e, l.samples, r.samples);
     } else if (l.type === 'vector' && r.type === 'scalar') {
       samples = vectorScalarBinop(e, l.samples, r.value, false);
+      // Every vector the evaluator makes has unique label sets; labels kept as they are stay unique.
+      if (keepsLabels(e)) return { type: 'vector', samples };
     } else if (l.type === 'scalar' && r.type === 'vector') {
       samples = vectorScalarBinop(e, r.samples, l.value, true);
+      if (keepsLabels(e)) return { type: 'vector', samples };
     } else {
       throw new EvaluationError('unexpected operand types', e.pos);
     }

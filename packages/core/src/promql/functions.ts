@@ -7,6 +7,7 @@ import { compileRegex, labelValue, RegexSyntaxError } from './matchers';
 import { civilTime, goLog10, goLog2, kahanSumInc, parseGoFloat, quantile, type CivilTime } from './numeric';
 import type { SamplePoint } from './source';
 import type { Matrix, Sample, Value } from './value';
+import { EXTENSION_FUNCTIONS } from './extensions/functions';
 
 /**
  * The PromQL functions, as Prometheus 2.42 computes them (promql/functions.go). Each receives
@@ -473,5 +474,6 @@ export const FUNCTIONS: Readonly<Record<string, Fn>> = {
   days_in_month: calendar('daysInMonth'),
   month: calendar('month'),
   year: calendar('year'),
+  ...EXTENSION_FUNCTIONS,
 };
 

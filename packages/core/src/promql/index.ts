@@ -7,6 +7,7 @@ export { isStaleMarker, STALE_NAN, type SamplePoint, type SeriesData, type Serie
 export {
   DEFAULT_LOOKBACK_MS,
   DEFAULT_SUBQUERY_STEP_MS,
+  EvaluationCache,
   evaluateInstant,
   evaluateQuery,
   formatLabelSet,

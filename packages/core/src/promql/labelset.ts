@@ -96,3 +96,37 @@ export function setLabel(labels: Labels, name: string, value: string): Labels {
   else out[name] = value;
   return out;
 }
+
+const projections = new WeakMap<Labels, Map<string, Labels>>();
+
+/**
+ * The labels an aggregation groups by (`by`/`on`: only `names`; `without`/`ignoring`: all but
+ * `names`), cached per source label set and projection. Rules see the same series at every
+ * evaluation, so the grouping labels (and with them their cached keys) are built once per
+ * series instead of once per series per evaluation.
+ */
+export class LabelProjection {
+  private readonly spec: string;
+
+  constructor(
+    private readonly names: readonly string[],
+    /** True keeps only `names`; false drops them. */
+    private readonly keep: boolean,
+  ) {
+    this.spec = `${keep ? '+' : '-'}${names.join('\u0000')}`;
+  }
+
+  apply(labels: Labels): Labels {
+    let byLabels = projections.get(labels);
+    if (byLabels === undefined) {
+      byLabels = new Map();
+      projections.set(labels, byLabels);
+    }
+    let out = byLabels.get(this.spec);
+    if (out === undefined) {
+      out = this.keep ? onlyLabels(labels, this.names) : withoutLabels(labels, this.names);
+      byLabels.set(this.spec, out);
+    }
+    return out;
+  }
+}

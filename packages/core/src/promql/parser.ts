@@ -20,6 +20,8 @@ import {
 } from './ast';
 import { PromQLError } from './errors';
 import { FUNCTION_SIGNATURES } from './signatures';
+import { rewriteExtensionCall } from './extensions/rewrite';
+import { extensionNameAt, extensionsForGrammar } from './extensions/grammar';
 import { findChain, PRECEDENCE, type Chain, type ChainOperator } from './chain';
 import { LiteralError, parseDurationMs, parseNumber, unquoteString } from './literals';
 import { MAX_DEPTH, MAX_QUERY_BYTES } from './limits';
@@ -181,7 +183,8 @@ function joinBinary(text: string, op: ChainOperator, lhs: Typed, rhs: Typed, cac
  * converter reads names from the original text and so sees holt_winters.
  */
 function forGrammar(text: string): string {
-  return text.includes('holt_winters') ? text.replace(/(?<![A-Za-z0-9_:])holt_winters(?=\s*\()/g, 'day_of_month') : text;
+  const renamed = text.includes('holt_winters') ? text.replace(/(?<![A-Za-z0-9_:])holt_winters(?=\s*\()/g, 'day_of_month') : text;
+  return extensionsForGrammar(renamed);
 }
 
 /** True when the text holds something other than whitespace and comments. */
@@ -799,7 +802,7 @@ class Converter {
 
   private call(node: SyntaxNode, depth: number): Typed {
     const id = node.getChild('FunctionIdentifier');
-    const name = id ? this.src(id) : '?';
+    const name = id ? (extensionNameAt(this.text, id.from) ?? this.src(id)) : '?';
     const sig = Object.prototype.hasOwnProperty.call(FUNCTION_SIGNATURES, name) ? FUNCTION_SIGNATURES[name] : undefined;
     if (!sig) return this.fail(`unknown function with name ${JSON.stringify(name)}`, node.from);
     const body = node.getChild('FunctionCallBody');
@@ -825,7 +828,11 @@ class Converter {
       this.expectType(t.type, want, `call to function ${JSON.stringify(name)}`, argNode.from);
       args.push(t.expr);
     });
-    return { expr: { kind: 'Call', name, args, pos: this.pos(node) }, type: sig.returnType };
+    const call: Expr = { kind: 'Call', name, args, pos: this.pos(node) };
+    // Extension calls read predict's series for their source selector (extensions/rewrite.ts).
+    const problem = rewriteExtensionCall(call);
+    if (problem) this.fail(problem.reason, problem.at);
+    return { expr: call, type: sig.returnType };
   }
 
   private expectType(got: ValueType, want: ValueType, context: string, at: number): void {

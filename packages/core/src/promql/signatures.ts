@@ -1,4 +1,5 @@
 import type { ValueType } from './ast';
+import { EXTENSION_SIGNATURES } from './extensions/signatures';
 
 /**
  * Argument and result types of the PromQL functions, as Prometheus 2.42 declares them
@@ -61,4 +62,6 @@ export const FUNCTION_SIGNATURES: Readonly<Record<string, FunctionSignature>> = 
   histogram_quantile: sig([s, v]),
   label_replace: sig([v, str, str, str, str]),
   label_join: sig([v, str, str, str], v, -1),
+  // Vigil's extensions (anomaly score, forecasts); promtool does not know them.
+  ...EXTENSION_SIGNATURES,
 });

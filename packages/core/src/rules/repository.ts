@@ -1,5 +1,6 @@
 import type { StateStore } from '../ports';
 import { queryAll } from '../ports';
+import { registerTenant } from '../tenants';
 import type { RuleGroup } from './schema';
 
 export interface StoredRuleGroup {
@@ -46,12 +47,4 @@ export class RuleGroupRepository {
   }
 }
 
-/** Tenants that own configuration, so scheduled sweeps can find them all. */
-export async function registerTenant(store: StateStore, tenant: string): Promise<void> {
-  if (await store.get('tenants', tenant)) return;
-  await store.put('tenants', tenant, {});
-}
-
-export async function listTenants(store: StateStore): Promise<string[]> {
-  return (await queryAll(store, 'tenants')).map((i) => i.sk);
-}
+export { listTenants, registerTenant } from '../tenants';

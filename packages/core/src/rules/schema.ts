@@ -3,6 +3,7 @@ import { LABEL_NAME_RE, METRIC_NAME_RE } from '../model';
 import { parseDuration } from '../alertmanager/config/duration';
 import { parsePromQL, PromQLError } from '../promql';
 import { checkTemplate } from '../template';
+import { burnRateExpr, SLO_BURN_RATES, sloSchema } from './slo';
 
 /** A Prometheus duration string (`30s`, `5m`, `1h30m`), validated and kept as written. */
 const durationString = z.string().superRefine((s, ctx) => {
@@ -34,33 +35,87 @@ const exprString = z.string().superRefine((expr, ctx) => {
   }
 });
 
-/** One rule of a Prometheus rule file: an alerting rule (`alert`) or a recording rule (`record`). */
-export const ruleSchema = z
+/**
+ * What an evaluation in which no selector of the expression returned data means (CloudWatch's
+ * TreatMissingData). `not_breaching` is accepted for `notBreaching`.
+ */
+export const NO_DATA_TREATMENTS = ['missing', 'breaching', 'notBreaching', 'ignore'] as const;
+export type NoDataTreatment = (typeof NO_DATA_TREATMENTS)[number];
+const noDataSchema = z
+  .enum([...NO_DATA_TREATMENTS, 'not_breaching'], { message: `no_data must be one of ${NO_DATA_TREATMENTS.join(', ')}` })
+  .transform((v): NoDataTreatment => (v === 'not_breaching' ? 'notBreaching' : v));
+
+/** The most evaluations an M-of-N window may span (the history is a bit mask in the alert state). */
+export const MAX_EVALUATION_PERIODS = 30;
+
+/** Vigil's fields on top of Prometheus' alerting rule; none is valid in a recording rule. */
+const VIGIL_ALERT_FIELDS = ['no_data', 'datapoints_to_alert', 'evaluation_periods', 'keep_firing_while', 'slo'] as const;
+
+/**
+ * One rule of a rule file as written: an alerting rule (`alert`) or a recording rule (`record`),
+ * with Vigil's alerting extensions (`no_data`, M-of-N, `keep_firing_while`, `slo`).
+ */
+const ruleInputSchema = z
   .strictObject({
     alert: z.string().min(1, 'alert name must not be empty').optional(),
     record: z.string().regex(METRIC_NAME_RE, 'record must be a valid metric name').optional(),
-    expr: z.union([exprString, z.number().transform(String)]),
+    expr: z.union([exprString, z.number().transform(String)]).optional(),
     for: durationString.optional(),
     keep_firing_for: durationString.optional(),
     labels: templateMap('label').optional(),
     annotations: templateMap('annotation').optional(),
+    no_data: noDataSchema.optional(),
+    datapoints_to_alert: z.number().int().min(1, 'datapoints_to_alert must be at least 1').optional(),
+    evaluation_periods: z.number().int().min(1, 'evaluation_periods must be at least 1').max(MAX_EVALUATION_PERIODS, `evaluation_periods must be at most ${MAX_EVALUATION_PERIODS}`).optional(),
+    keep_firing_while: exprString.optional(),
+    slo: sloSchema.optional(),
   })
   .superRefine((rule, ctx) => {
     if (rule.alert === undefined && rule.record === undefined) ctx.addIssue({ code: 'custom', message: 'one of "alert" or "record" is required' });
     if (rule.alert !== undefined && rule.record !== undefined) ctx.addIssue({ code: 'custom', message: 'only one of "alert" and "record" may be set' });
     if (rule.record !== undefined) {
-      for (const key of ['for', 'keep_firing_for', 'annotations'] as const) {
+      for (const key of ['for', 'keep_firing_for', 'annotations', ...VIGIL_ALERT_FIELDS] as const) {
         if (rule[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `invalid field "${key}" in recording rule` });
       }
     }
+    if (rule.expr === undefined && rule.slo === undefined) ctx.addIssue({ code: 'custom', path: ['expr'], message: 'expr is required' });
+    if (rule.expr !== undefined && rule.slo !== undefined) ctx.addIssue({ code: 'custom', path: ['slo'], message: 'an slo rule has no expr: its expressions are generated' });
+    if (rule.slo !== undefined && rule.labels?.severity !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['labels', 'severity'], message: 'an slo rule sets severity itself (page and ticket)' });
+    }
+    if (rule.datapoints_to_alert !== undefined) {
+      if (rule.evaluation_periods === undefined) ctx.addIssue({ code: 'custom', path: ['evaluation_periods'], message: 'datapoints_to_alert needs evaluation_periods' });
+      else if (rule.datapoints_to_alert > rule.evaluation_periods) {
+        ctx.addIssue({ code: 'custom', path: ['datapoints_to_alert'], message: `datapoints_to_alert (${rule.datapoints_to_alert}) must not exceed evaluation_periods (${rule.evaluation_periods})` });
+      }
+    }
   });
+
+type RuleInput = z.output<typeof ruleInputSchema>;
+
+/** A rule as Vigil stores and evaluates it: `slo` forms are already expanded into expressions. */
+export type Rule = Omit<RuleInput, 'expr' | 'slo'> & { expr: string };
+
+/**
+ * Expands `slo` rules into ordinary alerting rules at upload, one per severity (page and
+ * ticket), so the stored group, the ruler API and /api/v1/rules show the PromQL that runs.
+ */
+function expandRules(rules: RuleInput[]): Rule[] {
+  return rules.flatMap((rule): Rule[] => {
+    const { slo, expr, alert, record, ...rest } = rule;
+    // The name, then expr, then the rest: the order rule files are written in.
+    const head = alert !== undefined ? { alert } : { record };
+    if (!slo) return [{ ...head, expr: expr ?? '', ...rest }];
+    return SLO_BURN_RATES.map(({ severity }) => ({ ...head, expr: burnRateExpr(slo, severity), ...rest, labels: { ...(rest.labels ?? {}), severity } }));
+  });
+}
 
 export const ruleGroupSchema = z
   .strictObject({
     name: z.string().min(1, 'group name must not be empty'),
     interval: durationString.optional(),
     limit: z.number().int().nonnegative().optional(),
-    rules: z.array(ruleSchema).default([]),
+    rules: z.array(ruleInputSchema).default([]).transform(expandRules),
   })
   .superRefine((group, ctx) => {
     // Rule files often repeat an alert name with other labels (a warning and a critical
@@ -86,7 +141,6 @@ export const ruleFileSchema = z
     });
   });
 
-export type Rule = z.output<typeof ruleSchema>;
 export type RuleGroup = z.output<typeof ruleGroupSchema>;
 export type RuleFile = z.output<typeof ruleFileSchema>;
 

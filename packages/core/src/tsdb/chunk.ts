@@ -1,16 +1,16 @@
 /**
- * Sample chunk codec. A chunk holds the samples of one series within one time bucket,
- * written by one ingest flush. Timestamps are delta-of-delta varints (scrapes are regular,
- * so most deltas-of-deltas are 0 and take one byte); values are XOR-ed with the previous
- * value and stored as the 8 raw bytes when they differ, with one flag byte otherwise
- * (gauges that repeat cost one byte). The result is base64 so every store can hold it.
+ * Sample chunk codec. A chunk holds the samples of one series within one time bucket.
+ * Timestamps are delta-of-delta varints (scrapes are regular, so most deltas-of-deltas are 0
+ * and take one byte); each value is one flag byte — same bits as the previous value (gauges
+ * that repeat), a small integer as a varint (counters, flags), or the 8 raw bytes (everything
+ * else, NaN payloads included). The result is base64 so every store can hold it.
  */
 export interface ChunkSample {
   t: number;
   v: number;
 }
 
-class ByteWriter {
+export class ByteWriter {
   private buf = new Uint8Array(64);
   private len = 0;
   private ensure(n: number) {
@@ -40,9 +40,12 @@ class ByteWriter {
   result(): Uint8Array {
     return this.buf.subarray(0, this.len);
   }
+  get length(): number {
+    return this.len;
+  }
 }
 
-class ByteReader {
+export class ByteReader {
   private pos = 0;
   constructor(private readonly buf: Uint8Array) {}
   byte(): number {
@@ -66,58 +69,81 @@ class ByteReader {
     }
     return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
   }
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+}
+
+const SAME = 0;
+const RAW = 1;
+const INT = 2;
+/** Integers below this magnitude fit a zig-zag varint exactly. */
+const INT_LIMIT = 2 ** 50;
+
+/**
+ * Writes samples sorted by time: their count, then timestamps relative to `baseT` (a segment
+ * holding many series passes its own minimum, so the first timestamp of each series is small).
+ */
+export function writeSamples(w: ByteWriter, samples: readonly ChunkSample[], baseT = 0): void {
+  w.varint(samples.length);
+  const view = new DataView(new ArrayBuffer(8));
+  let prevHi = 0;
+  let prevLo = 0;
+  let prevT = baseT;
+  let prevDelta = 0;
+  samples.forEach((s, i) => {
+    const delta = s.t - prevT;
+    w.varint(i === 0 ? delta : delta - prevDelta);
+    if (i > 0) prevDelta = delta;
+    prevT = s.t;
+    view.setFloat64(0, s.v);
+    const hi = view.getUint32(0);
+    const lo = view.getUint32(4);
+    if (i > 0 && hi === prevHi && lo === prevLo) w.byte(SAME);
+    else if (Number.isInteger(s.v) && Math.abs(s.v) < INT_LIMIT && !Object.is(s.v, -0)) {
+      w.byte(INT);
+      w.varint(s.v);
+    } else {
+      w.byte(RAW);
+      w.bytes(new Uint8Array(view.buffer.slice(0)));
+    }
+    prevHi = hi;
+    prevLo = lo;
+  });
+}
+
+export function readSamples(r: ByteReader, baseT = 0): ChunkSample[] {
+  const n = r.varint();
+  const out: ChunkSample[] = new Array(n);
+  const view = new DataView(new ArrayBuffer(8));
+  let t = baseT;
+  let delta = 0;
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    if (i === 0) t += r.varint();
+    else {
+      delta += r.varint();
+      t += delta;
+    }
+    const flag = r.byte();
+    if (flag === INT) v = r.varint();
+    else if (flag === RAW) {
+      const bits = r.bytes(8);
+      for (let k = 0; k < 8; k++) view.setUint8(k, bits[k]!);
+      v = view.getFloat64(0);
+    } else if (flag !== SAME) throw new Error(`chunk has an unknown value flag ${flag}`);
+    out[i] = { t, v };
+  }
+  return out;
 }
 
 /** Encodes samples sorted by time. */
 export function encodeChunk(samples: ChunkSample[]): string {
   const w = new ByteWriter();
-  w.varint(samples.length);
-  const prevBits = new Uint8Array(8);
-  const view = new DataView(new ArrayBuffer(8));
-  let prevT = 0;
-  let prevDelta = 0;
-  samples.forEach((s, i) => {
-    if (i === 0) w.varint(s.t);
-    else {
-      const delta = s.t - prevT;
-      w.varint(delta - prevDelta);
-      prevDelta = delta;
-    }
-    prevT = s.t;
-    view.setFloat64(0, s.v);
-    const bits = new Uint8Array(view.buffer.slice(0));
-    let same = i > 0;
-    for (let k = 0; k < 8 && same; k++) same = bits[k] === prevBits[k];
-    if (same) w.byte(0);
-    else {
-      w.byte(1);
-      w.bytes(bits);
-    }
-    prevBits.set(bits);
-  });
+  writeSamples(w, samples);
   return Buffer.from(w.result()).toString('base64');
 }
 
 export function decodeChunk(encoded: string): ChunkSample[] {
-  const r = new ByteReader(Buffer.from(encoded, 'base64'));
-  const n = r.varint();
-  const out: ChunkSample[] = [];
-  const view = new DataView(new ArrayBuffer(8));
-  let t = 0;
-  let delta = 0;
-  let v = 0;
-  for (let i = 0; i < n; i++) {
-    if (i === 0) t = r.varint();
-    else {
-      delta += r.varint();
-      t += delta;
-    }
-    if (r.byte() === 1) {
-      const bits = r.bytes(8);
-      for (let k = 0; k < 8; k++) view.setUint8(k, bits[k]!);
-      v = view.getFloat64(0);
-    }
-    out.push({ t, v });
-  }
-  return out;
+  return readSamples(new ByteReader(Buffer.from(encoded, 'base64')));
 }

@@ -1,34 +1,60 @@
-import { createHash } from 'node:crypto';
-import type { StateStore, WriteOp } from '../ports';
-import { ConditionFailedError, queryAll } from '../ports';
+import type { Clock, StateStore, WriteOp } from '../ports';
+import { ConditionFailedError, queryAll, systemClock } from '../ports';
 import { fingerprint, METRIC_NAME, type Labels, type Sample } from '../model';
 import type { LabelMatcher, SeriesData, SeriesSource } from '../promql';
 import { matchesAll } from '../promql';
-import { decodeChunk, encodeChunk, type ChunkSample } from './chunk';
+import { decodeChunk, type ChunkSample } from './chunk';
+import { Compactor, type CompactionReport } from './compaction';
+import { registerTenant } from '../tenants';
+import {
+  bucketOfSlice,
+  CLOCK_SKEW_MS,
+  contentHash,
+  DEFAULT_COMPACTION_GRACE_MS,
+  DEFAULT_RETENTION_MS,
+  DEFAULT_SHARDS,
+  MAX_WRITE_MS,
+  ON_TIME_MS,
+  pad,
+  seriesKeys,
+  shardOf,
+  sliceOf,
+  SLICE_MS,
+} from './layout';
+import { ByteLru } from './lru';
+import { preferred, SampleMerger } from './merge';
+import { decodeSegment, encodeSegment, type SegmentSeries } from './segment';
 
-/** Samples are partitioned by series and hour, so a read of the last minutes touches one or two partitions. */
-export const BUCKET_MS = 3_600_000;
-export const DEFAULT_RETENTION_MS = 15 * 24 * 3_600_000;
+export { BUCKET_MS, DEFAULT_COMPACTION_GRACE_MS, DEFAULT_RETENTION_MS, DEFAULT_SHARDS, SLICE_MS, seriesKeys, shardOf, sliceOf } from './layout';
+export { decodeSegment, type SegmentSeries } from './segment';
+export type { CompactionReport } from './compaction';
 
-const pad = (n: number) => String(Math.max(0, Math.floor(n))).padStart(16, '0');
-
-export const seriesKeys = {
-  metricNames: (tenant: string) => `mn#${tenant}`,
-  seriesIndex: (tenant: string, metric: string) => `sx#${tenant}#${metric}`,
-  chunks: (tenant: string, seriesId: string, bucket: number) => `ck#${tenant}#${seriesId}#${bucket}`,
-  /** Sorting chunks by their last timestamp lets a range read skip chunks that end too early. */
-  chunkSort: (maxT: number, minT: number, contentHash: string) => `${pad(maxT)}#${pad(minT)}#${contentHash}`,
-};
+/** Head partitions whose segments an instance tracks for incremental reads. */
+const MAX_HEAD_VIEWS = 10_000;
 
 interface SeriesIndexValue {
   labels: Labels;
   [key: string]: Labels;
 }
 
-interface ChunkValue {
+/** A compacted chunk (`ck#`): the samples of one series in one hour, base64 chunk encoding. */
+export interface ChunkValue {
   n: number;
   c: string;
   [key: string]: string | number;
+}
+
+/** A head segment (`hs#`): samples of `s` series, `n` in all, base64 segment encoding. */
+export interface SegmentValue {
+  n: number;
+  s: number;
+  c: string;
+  [key: string]: string | number;
+}
+
+export interface WatermarkValue {
+  through: number;
+  [key: string]: number;
 }
 
 export interface WriteResult {
@@ -42,18 +68,47 @@ export interface SeriesStoreOptions {
   retentionMs?: number;
   /** Bound on concurrent store calls one read fans out into. */
   readConcurrency?: number;
+  /** Judges which slices are closed (and so may be compacted). The same time source as the compaction's `now`. */
+  clock?: Clock;
+  /** How long after its end a slice is compacted. Samples arriving later are still kept. */
+  compactionGraceMs?: number;
+  /** Bytes of decoded segments and chunks a warm instance keeps. */
+  cacheBytes?: number;
 }
 
+/** Raw segment bytes per item: base64 of this stays far below DynamoDB's 400 KB and Table Storage's 480K characters. */
+const MAX_SEGMENT_BYTES = 192 * 1024;
+/** Upper bounds of encoded sizes, used to split a request into segments before encoding it. */
+const SERIES_OVERHEAD_BYTES = 16;
+const SAMPLE_BOUND_BYTES = 18;
+/** A metric with this many series not yet known to the instance has its index read at once, instead of one conditional write per series. */
+const INDEX_PRELOAD_MIN = 8;
+const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+
+type Decoded = SegmentSeries[];
+
 /**
- * The time-series side of the StateStore: a per-metric series index and compressed
- * sample chunks. Writing the same batch twice writes the same chunk keys, so a
- * redelivered ingest message never double-counts.
+ * The time-series side of the StateStore: a per-metric series index, head segments that ingest
+ * appends (one content-addressed item per request, shard and slice, so a redelivered request
+ * rewrites the same keys and never double-counts), and per-series chunks that compaction makes
+ * of closed slices. See docs/ARCHITECTURE.md for the keys and what each operation costs.
  */
 export class SeriesStore {
   /** Series known to be indexed: a warm instance skips their index writes. Correctness never depends on it. */
   private readonly knownSeries = new Set<string>();
+  /** Labels of series ids: a fingerprint's labels never change, so entries never go stale. */
+  private readonly labels: ByteLru<Labels>;
+  /** Decoded immutable segments and chunks by key: the warm instance window cache. */
+  private readonly decoded: ByteLru<Decoded | ChunkSample[]>;
+  private readonly shardOfMetric = new Map<string, number>();
+  private readonly watermarked = new Set<string>();
+  /** Per head partition: which segments this instance has seen, from which time, as of when. */
+  private readonly headViews = new Map<string, { floor: number; refreshedAt: number; segments: Set<string> }>();
   private readonly retentionMs: number;
   private readonly readConcurrency: number;
+  private readonly clock: Clock;
+  private readonly graceMs: number;
+  private readonly compactor: Compactor;
 
   constructor(
     private readonly store: StateStore,
@@ -61,6 +116,17 @@ export class SeriesStore {
   ) {
     this.retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
     this.readConcurrency = options.readConcurrency ?? 32;
+    this.clock = options.clock ?? systemClock;
+    this.graceMs = options.compactionGraceMs ?? DEFAULT_COMPACTION_GRACE_MS;
+    const cacheBytes = options.cacheBytes ?? DEFAULT_CACHE_BYTES;
+    this.decoded = new ByteLru(cacheBytes);
+    this.labels = new ByteLru(Math.max(1, Math.floor(cacheBytes / 4)));
+    this.compactor = new Compactor(store, {
+      retentionMs: this.retentionMs,
+      graceMs: this.graceMs,
+      shards: DEFAULT_SHARDS,
+      decodeSegment: (key, text) => this.decodeCached(key, text, (t) => decodeSegment(Buffer.from(t, 'base64'))),
+    });
   }
 
   async write(tenant: string, samples: Sample[]): Promise<WriteResult> {
@@ -77,50 +143,129 @@ export class SeriesStore {
       entry.samples.push({ t: s.t, v: s.v });
     }
 
-    let newSeries = 0;
-    const metrics = new Set<string>();
-    for (const [id, { labels }] of bySeries) {
+    const { newSeries, metrics } = await this.index(tenant, bySeries);
+
+    // Series of one shard and slice share a segment.
+    const groups = new Map<string, { shard: number; slice: number; series: SegmentSeries[] }>();
+    let minSlice = Number.POSITIVE_INFINITY;
+    for (const [id, { labels, samples: list }] of bySeries) {
       const metric = labels[METRIC_NAME] ?? '';
-      metrics.add(metric);
-      const cacheKey = `${tenant}\u0000${id}`;
-      if (this.knownSeries.has(cacheKey)) continue;
-      if (await this.createIfAbsent(seriesKeys.seriesIndex(tenant, metric), id, { labels })) {
-        newSeries++;
-        await this.createIfAbsent(seriesKeys.metricNames(tenant), metric, {});
+      const shard = this.shard(tenant, metric);
+      for (const [slice, sliceSamples] of bySlice(list)) {
+        minSlice = Math.min(minSlice, slice);
+        const key = `${shard}#${slice}`;
+        let group = groups.get(key);
+        if (!group) groups.set(key, (group = { shard, slice, series: [] }));
+        group.series.push({ id, metric, samples: sliceSamples });
       }
-      this.knownSeries.add(cacheKey);
+    }
+    // The watermark starts just below the first data, so compaction has a place to begin, and
+    // the tenant is registered so the scheduled sweeps compact it even without rules; an
+    // instance makes sure of both once per tenant.
+    if (!this.watermarked.has(tenant) && Number.isFinite(minSlice)) {
+      await this.createIfAbsent(seriesKeys.watermark(tenant), seriesKeys.watermarkSort, { through: minSlice - 1 } satisfies WatermarkValue);
+      await registerTenant(this.store, tenant);
+      this.watermarked.add(tenant);
     }
 
     const ops: WriteOp[] = [];
-    for (const [id, { samples: list }] of bySeries) {
-      list.sort((a, b) => a.t - b.t);
-      const byBucket = new Map<number, ChunkSample[]>();
-      for (const s of list) {
-        const bucket = Math.floor(s.t / BUCKET_MS);
-        let b = byBucket.get(bucket);
-        if (!b) byBucket.set(bucket, (b = []));
-        b.push(s);
-      }
-      for (const [bucket, chunkSamples] of byBucket) {
-        const encoded = encodeChunk(chunkSamples);
-        const hash = createHash('sha256').update(id).update(encoded).digest('hex').slice(0, 16);
-        const minT = chunkSamples[0]!.t;
-        const maxT = chunkSamples[chunkSamples.length - 1]!.t;
-        const value: ChunkValue = { n: chunkSamples.length, c: encoded };
-        ops.push({
-          type: 'put',
-          pk: seriesKeys.chunks(tenant, id, bucket),
-          sk: seriesKeys.chunkSort(maxT, minT, hash),
-          value,
-          expiresAt: (bucket + 1) * BUCKET_MS + this.retentionMs,
-        });
+    const heads: { shard: number; slice: number; sk: string; maxT: number }[] = [];
+    const now = this.clock.now();
+    for (const { shard, slice, series } of groups.values()) {
+      // Sorted by id, so the same samples always make the same segments, whatever order they came in.
+      series.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const expiresAt = (slice + 1) * SLICE_MS + this.retentionMs;
+      // A slice closed by now may be compacted already: mark the segment so compaction returns for it.
+      const late = (slice + 1) * SLICE_MS + this.graceMs / 2 <= now;
+      for (const part of splitBySize(series)) {
+        const bytes = encodeSegment(part);
+        let maxT = 0;
+        let n = 0;
+        for (const s of part) {
+          n += s.samples.length;
+          maxT = Math.max(maxT, s.samples[s.samples.length - 1]!.t);
+        }
+        const sk = seriesKeys.headSort(maxT, contentHash(bytes));
+        const value: SegmentValue = { n, s: part.length, c: Buffer.from(bytes).toString('base64') };
+        ops.push({ type: 'put', pk: seriesKeys.head(tenant, shard, slice), sk, value, expiresAt, immutable: true });
+        if (late) ops.push({ type: 'put', pk: seriesKeys.late(tenant), sk: seriesKeys.lateSort(slice, shard, sk), value: {}, expiresAt, immutable: true });
+        heads.push({ shard, slice, sk, maxT });
       }
     }
     if (ops.length > 0) await this.store.batchWrite(ops);
+    // Segments that ended long before the write finished are outside the key range an
+    // incremental read refreshes: a marker (written after the segment, keyed by when the write
+    // began) points readers at them. Normal traffic ends within seconds of now and needs none.
+    const finished = this.clock.now();
+    const markers: WriteOp[] = heads
+      .filter((h) => h.maxT < finished - ON_TIME_MS)
+      .map((h) => ({ type: 'put', pk: seriesKeys.recent(tenant, h.shard, h.slice), sk: seriesKeys.recentSort(now, h.sk), value: {}, expiresAt: finished + 2 * MAX_WRITE_MS + SLICE_MS, immutable: true }));
+    if (markers.length > 0) await this.store.batchWrite(markers);
     return { series: bySeries.size, samples: samples.length, newSeries, metrics: [...metrics] };
   }
 
-  private async createIfAbsent(pk: string, sk: string, value: SeriesIndexValue | Record<string, never>): Promise<boolean> {
+  /**
+   * Makes sure every series is in the index. A warm instance knows most of them; a cold one
+   * reads a metric's index partition once when many of its series are unknown (a query costs by
+   * bytes, one conditional write per series by item).
+   */
+  private async index(tenant: string, bySeries: Map<string, { labels: Labels }>): Promise<{ newSeries: number; metrics: Set<string> }> {
+    const metrics = new Set<string>();
+    const unknown = new Map<string, { id: string; labels: Labels }[]>();
+    for (const [id, { labels }] of bySeries) {
+      const metric = labels[METRIC_NAME] ?? '';
+      metrics.add(metric);
+      if (this.knownSeries.has(`${tenant}\u0000${id}`)) continue;
+      const list = unknown.get(metric);
+      if (list) list.push({ id, labels });
+      else unknown.set(metric, [{ id, labels }]);
+    }
+    let newSeries = 0;
+    for (const [metric, list] of unknown) {
+      if (list.length >= INDEX_PRELOAD_MIN) await this.loadIndex(tenant, metric);
+      let created = false;
+      for (const { id, labels } of list) {
+        const cacheKey = `${tenant}\u0000${id}`;
+        if (this.knownSeries.has(cacheKey)) continue;
+        if (await this.createIfAbsent(seriesKeys.seriesIndex(tenant, metric), id, { labels })) {
+          newSeries++;
+          created = true;
+        }
+        this.knownSeries.add(cacheKey);
+        this.rememberLabels(tenant, id, labels);
+      }
+      if (created) await this.createIfAbsent(seriesKeys.metricNames(tenant), metric, {});
+    }
+    return { newSeries, metrics };
+  }
+
+  private async loadIndex(tenant: string, metric: string): Promise<SeriesIndexValue[]> {
+    const items = await queryAll<SeriesIndexValue>(this.store, seriesKeys.seriesIndex(tenant, metric));
+    for (const item of items) {
+      this.knownSeries.add(`${tenant}\u0000${item.sk}`);
+      this.rememberLabels(tenant, item.sk, item.value.labels);
+    }
+    return items.map((i) => i.value);
+  }
+
+  private rememberLabels(tenant: string, id: string, labels: Labels): void {
+    let bytes = 64;
+    for (const k in labels) bytes += k.length + (labels[k]?.length ?? 0);
+    this.labels.set(`${tenant}\u0000${id}`, labels, bytes);
+  }
+
+  private shard(tenant: string, metric: string): number {
+    const key = `${tenant}\u0000${metric}`;
+    let shard = this.shardOfMetric.get(key);
+    if (shard === undefined) {
+      shard = shardOf(tenant, metric, DEFAULT_SHARDS);
+      if (this.shardOfMetric.size > 100_000) this.shardOfMetric.clear();
+      this.shardOfMetric.set(key, shard);
+    }
+    return shard;
+  }
+
+  private async createIfAbsent(pk: string, sk: string, value: SeriesIndexValue | WatermarkValue | Record<string, never>): Promise<boolean> {
     try {
       await this.store.put(pk, sk, value, { ifVersion: 0 });
       return true;
@@ -138,44 +283,259 @@ export class SeriesStore {
   async series(tenant: string, matchers: LabelMatcher[]): Promise<{ id: string; labels: Labels }[]> {
     const nameEq = matchers.find((m) => m.name === METRIC_NAME && m.type === '=');
     const names = nameEq ? [nameEq.value] : await this.metricNames(tenant);
+    const nameMatchers = matchers.filter((m) => m.name === METRIC_NAME);
     const out: { id: string; labels: Labels }[] = [];
     for (const name of names) {
-      if (!matchesAll({ [METRIC_NAME]: name }, matchers.filter((m) => m.name === METRIC_NAME))) continue;
+      if (!matchesAll({ [METRIC_NAME]: name }, nameMatchers)) continue;
       const items = await queryAll<SeriesIndexValue>(this.store, seriesKeys.seriesIndex(tenant, name));
-      for (const item of items) if (matchesAll(item.value.labels, matchers)) out.push({ id: item.sk, labels: item.value.labels });
+      for (const item of items) {
+        this.rememberLabels(tenant, item.sk, item.value.labels);
+        if (matchesAll(item.value.labels, matchers)) out.push({ id: item.sk, labels: item.value.labels });
+      }
     }
     return out;
   }
 
   /** Samples of one series in [startMs, endMs], sorted, one per timestamp. */
   async samples(tenant: string, seriesId: string, startMs: number, endMs: number): Promise<ChunkSample[]> {
-    // Samples stay objects all the way: a NaN in a number[] (even a [t, v] pair from Map.entries())
-    // may lose its payload in V8, and the stale marker is a NaN payload.
-    const merged = new Map<number, ChunkSample>();
-    for (let bucket = Math.floor(startMs / BUCKET_MS); bucket <= Math.floor(endMs / BUCKET_MS); bucket++) {
-      // Chunks are sorted by their last timestamp, so skFrom drops the ones ending before the range.
-      const items = await queryAll<ChunkValue>(this.store, seriesKeys.chunks(tenant, seriesId, bucket), { skFrom: pad(startMs) });
-      // Equal timestamps across chunks: the chunk with the greatest key wins, which is deterministic whatever the write order.
-      for (const item of items) {
-        for (const s of decodeChunk(item.value.c)) if (s.t >= startMs && s.t <= endMs) merged.set(s.t, s);
-      }
-    }
-    return [...merged.values()].sort((a, b) => a.t - b.t);
+    // Without the metric name the shard is unknown: every shard's head is read.
+    const merged = await this.read(tenant, allShards(), startMs, endMs, (id) => id === seriesId, async () => [{ id: seriesId, metric: '' }]);
+    return merged.get(seriesId)?.merger.sorted() ?? [];
   }
 
-  /** A PromQL sample source scoped to one tenant. */
+  /**
+   * A PromQL sample source scoped to one tenant. One select reads each needed head partition
+   * (shard × slice) once; only slices already compacted are read per series. Series without
+   * samples in the range are left out, as Prometheus leaves them out.
+   */
   source(tenant: string): SeriesSource {
     return {
       select: async (matchers, startMs, endMs) => {
-        const series = await this.series(tenant, matchers);
-        const out: SeriesData[] = new Array(series.length);
-        for (let i = 0; i < series.length; i += this.readConcurrency) {
-          const slice = series.slice(i, i + this.readConcurrency);
-          const loaded = await Promise.all(slice.map((s) => this.samples(tenant, s.id, startMs, endMs)));
-          loaded.forEach((samples, k) => (out[i + k] = { labels: slice[k]!.labels, samples }));
+        const nameMatchers = matchers.filter((m) => m.name === METRIC_NAME);
+        const nameEq = nameMatchers.find((m) => m.type === '=');
+        const shards = nameEq ? [this.shard(tenant, nameEq.value)] : allShards();
+        const metricOk = new Map<string, boolean>();
+        const accept = (_id: string, metric: string) => {
+          let ok = metricOk.get(metric);
+          if (ok === undefined) metricOk.set(metric, (ok = matchesAll({ [METRIC_NAME]: metric }, nameMatchers)));
+          return ok;
+        };
+        const merged = await this.read(tenant, shards, startMs, endMs, accept, async () =>
+          (await this.series(tenant, matchers)).map((s) => ({ id: s.id, metric: s.labels[METRIC_NAME] ?? '' })),
+        );
+        const out: SeriesData[] = [];
+        for (const [id, { metric, merger }] of merged) {
+          if (merger.size === 0) continue;
+          const labels = await this.labelsOf(tenant, id, metric);
+          if (labels && matchesAll(labels, matchers)) out.push({ labels, samples: merger.sorted() });
         }
         return out;
       },
     };
   }
+
+  /**
+   * Compacts the tenant's closed slices into per-series chunks and deletes their segments.
+   * Idempotent and safe to run twice at once; call it from the scheduled sweep.
+   */
+  compact(tenant: string, now: number): Promise<CompactionReport> {
+    return this.compactor.compact(tenant, now);
+  }
+
+  private async labelsOf(tenant: string, id: string, metric: string): Promise<Labels | undefined> {
+    const key = `${tenant}\u0000${id}`;
+    const known = this.labels.get(key);
+    if (known) return known;
+    // One read of the metric's index serves every other unknown series of that metric too.
+    await this.loadIndex(tenant, metric);
+    return this.labels.get(key);
+  }
+
+  /**
+   * Samples in [startMs, endMs] by series: the head segments of the given shards in every slice
+   * the range touches, plus — for slices compaction may have reached — the chunks of the series
+   * `compactedIds` names.
+   */
+  private async read(
+    tenant: string,
+    shards: number[],
+    startMs: number,
+    endMs: number,
+    accept: (id: string, metric: string) => boolean,
+    compactedIds: () => Promise<{ id: string; metric: string }[]>,
+  ): Promise<Map<string, { metric: string; merger: SampleMerger }>> {
+    const out = new Map<string, { metric: string; merger: SampleMerger }>();
+    if (!(endMs >= startMs)) return out;
+    const slices: number[] = [];
+    for (let s = sliceOf(startMs); s <= sliceOf(endMs); s++) slices.push(s);
+
+    const partitions = slices.flatMap((slice) => shards.map((shard) => ({ shard, slice })));
+    await mapLimit(partitions, this.readConcurrency, async ({ shard, slice }) => {
+      for (const segment of await this.headSegments(tenant, shard, slice, startMs)) {
+        for (const s of segment) {
+          if (!accept(s.id, s.metric)) continue;
+          let entry = out.get(s.id);
+          if (!entry) out.set(s.id, (entry = { metric: s.metric, merger: new SampleMerger() }));
+          entry.merger.addRange(s.samples, startMs, endMs);
+        }
+      }
+    });
+
+    const compacted = await this.compactedSlices(tenant, slices);
+    if (compacted.length > 0) {
+      const buckets = [...new Set(compacted.map(bucketOfSlice))];
+      const ids = await compactedIds();
+      const reads = ids.flatMap(({ id, metric }) => buckets.map((bucket) => ({ id, metric, pk: seriesKeys.chunks(tenant, id, bucket) })));
+      await mapLimit(reads, this.readConcurrency, async ({ id, metric, pk }) => {
+        const items = await queryAll<ChunkValue>(this.store, pk, { skFrom: pad(startMs) });
+        if (items.length === 0) return;
+        let entry = out.get(id);
+        if (!entry) out.set(id, (entry = { metric, merger: new SampleMerger() }));
+        for (const item of items) entry.merger.addRange(this.decodeCached(`${pk}\u0000${item.sk}`, item.value.c, decodeChunk), startMs, endMs);
+      });
+    }
+    return out;
+  }
+
+  /**
+   * The head segments of one partition that end at or after `startMs`. A warm instance that read
+   * the partition before asks only for what may have arrived since: segments ending after its
+   * last refresh (less the on-time allowance and clock skew), and the markers of segments written
+   * since that ended earlier. Everything else comes from the decoded cache; with anything
+   * missing there, the whole range is read again, so correctness never depends on the cache.
+   */
+  private async headSegments(tenant: string, shard: number, slice: number, startMs: number): Promise<Decoded[]> {
+    const pk = seriesKeys.head(tenant, shard, slice);
+    const refreshAt = this.clock.now();
+    const view = this.headViews.get(pk);
+    const keyOf = (sk: string) => `${pk}\u0000${sk}`;
+    const decodeItem = (sk: string, value: SegmentValue) => this.decodeCached(keyOf(sk), value.c, (c) => decodeSegment(Buffer.from(c, 'base64')));
+    const maxTOf = (sk: string) => Number(sk.slice(0, 16));
+
+    if (view && view.floor <= startMs) {
+      const fresh = await queryAll<SegmentValue>(this.store, pk, { skFrom: pad(Math.max(startMs, view.refreshedAt - ON_TIME_MS - CLOCK_SKEW_MS)) });
+      const marked = await queryAll(this.store, seriesKeys.recent(tenant, shard, slice), { skFrom: pad(view.refreshedAt - CLOCK_SKEW_MS - MAX_WRITE_MS) });
+      for (const item of fresh) {
+        decodeItem(item.sk, item.value);
+        view.segments.add(item.sk);
+      }
+      for (const marker of marked) {
+        const sk = marker.sk.slice(marker.sk.indexOf('#') + 1);
+        if (view.segments.has(sk) || maxTOf(sk) < startMs) continue;
+        const item = await this.store.get<SegmentValue>(pk, sk);
+        if (!item) continue; // compacted and deleted meanwhile: its samples are in the chunks
+        decodeItem(sk, item.value);
+        view.segments.add(sk);
+      }
+      const out: Decoded[] = [];
+      let complete = true;
+      for (const sk of view.segments) {
+        if (maxTOf(sk) < startMs) {
+          view.segments.delete(sk);
+          continue;
+        }
+        const cached = this.decoded.get(keyOf(sk)) as Decoded | undefined;
+        if (!cached) {
+          complete = false;
+          break;
+        }
+        out.push(cached);
+      }
+      if (complete) {
+        view.floor = startMs;
+        view.refreshedAt = refreshAt;
+        return out;
+      }
+    }
+
+    // Segments are sorted by their last timestamp, so skFrom drops the ones ending before the range.
+    const items = await queryAll<SegmentValue>(this.store, pk, { skFrom: pad(startMs) });
+    if (this.headViews.size >= MAX_HEAD_VIEWS) this.headViews.clear();
+    this.headViews.set(pk, { floor: startMs, refreshedAt: refreshAt, segments: new Set(items.map((i) => i.sk)) });
+    return items.map((item) => decodeItem(item.sk, item.value));
+  }
+
+  /**
+   * Slices of the range that compaction may have reached: closed ones (by this instance's clock,
+   * with half the grace as margin) at or below the watermark. The watermark is read only when
+   * the range reaches a closed slice, so evaluating recent windows does not pay for it.
+   */
+  private async compactedSlices(tenant: string, slices: number[]): Promise<number[]> {
+    const now = this.clock.now();
+    const closed = slices.filter((s) => (s + 1) * SLICE_MS + this.graceMs / 2 <= now);
+    if (closed.length === 0) return [];
+    const mark = await this.store.get<WatermarkValue>(seriesKeys.watermark(tenant), seriesKeys.watermarkSort);
+    if (!mark) return [];
+    // Compaction writes chunks only for slices at or below the watermark (late segments included).
+    // Read after the head: a segment deleted meanwhile was compacted before the watermark moved.
+    return closed.filter((s) => s <= mark.value.through);
+  }
+
+  private decodeCached<T extends Decoded | ChunkSample[]>(key: string, text: string, decode: (text: string) => T): T {
+    const hit = this.decoded.get(key) as T | undefined;
+    if (hit) return hit;
+    const value = decode(text);
+    this.decoded.set(key, value, text.length);
+    return value;
+  }
+}
+
+/** Samples of one series split by slice, each sorted and one per timestamp (the same rule as every read). */
+function bySlice(list: ChunkSample[]): Map<number, ChunkSample[]> {
+  list.sort((a, b) => a.t - b.t);
+  const out = new Map<number, ChunkSample[]>();
+  let current: ChunkSample[] | undefined;
+  let currentSlice = Number.NaN;
+  for (const s of list) {
+    const slice = sliceOf(s.t);
+    if (slice !== currentSlice) {
+      currentSlice = slice;
+      current = out.get(slice);
+      if (!current) out.set(slice, (current = []));
+    }
+    const last = current![current!.length - 1];
+    if (last !== undefined && last.t === s.t) current![current!.length - 1] = preferred(last, s);
+    else current!.push(s);
+  }
+  return out;
+}
+
+/** Consecutive runs of series whose encoding stays under the segment size limit. */
+function* splitBySize(series: SegmentSeries[]): Generator<SegmentSeries[]> {
+  let part: SegmentSeries[] = [];
+  let bytes = 0;
+  for (const s of series) {
+    const size = SERIES_OVERHEAD_BYTES + s.samples.length * SAMPLE_BOUND_BYTES;
+    if (part.length > 0 && bytes + size > MAX_SEGMENT_BYTES) {
+      yield part;
+      part = [];
+      bytes = 0;
+    }
+    // A series too large for one segment is cut into several.
+    for (let i = 0; i < s.samples.length; ) {
+      const room = Math.max(1, Math.floor((MAX_SEGMENT_BYTES - bytes - SERIES_OVERHEAD_BYTES) / SAMPLE_BOUND_BYTES));
+      const take = s.samples.slice(i, i + room);
+      i += take.length;
+      part.push({ id: s.id, metric: s.metric, samples: take });
+      bytes += SERIES_OVERHEAD_BYTES + take.length * SAMPLE_BOUND_BYTES;
+      if (i < s.samples.length) {
+        yield part;
+        part = [];
+        bytes = 0;
+      }
+    }
+  }
+  if (part.length > 0) yield part;
+}
+
+function allShards(): number[] {
+  return Array.from({ length: DEFAULT_SHARDS }, (_, i) => i);
+}
+
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
 }

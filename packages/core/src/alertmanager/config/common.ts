@@ -51,21 +51,28 @@ export const matcherListSchema = z.array(
   }),
 );
 
-/** An absolute http(s) URL, as Alertmanager's config.URL requires. */
-export const httpUrlSchema = z.string().superRefine((s, ctx) => {
+/** Parses an absolute http(s) URL with a host, or adds the issue saying why it is not one. */
+export function checkHttpUrl(s: string, ctx: z.RefinementCtx): URL | undefined {
   let u: URL;
   try {
     u = new URL(s);
   } catch {
     ctx.addIssue({ code: 'custom', message: `invalid URL ${JSON.stringify(s)}` });
-    return;
+    return undefined;
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') {
     ctx.addIssue({ code: 'custom', message: `unsupported scheme ${JSON.stringify(u.protocol.replace(/:$/, ''))} for URL` });
-  } else if (!u.hostname) {
-    ctx.addIssue({ code: 'custom', message: 'missing host for URL' });
+    return undefined;
   }
-});
+  if (!u.hostname) {
+    ctx.addIssue({ code: 'custom', message: 'missing host for URL' });
+    return undefined;
+  }
+  return u;
+}
+
+/** An absolute http(s) URL, as Alertmanager's config.URL requires. */
+export const httpUrlSchema = z.string().superRefine((s, ctx) => void checkHttpUrl(s, ctx));
 
 /** Receiver kinds other than webhook are kept as loosely typed records. */
 export const looseRecordSchema = z.record(z.string(), z.unknown());

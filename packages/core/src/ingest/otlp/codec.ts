@@ -38,7 +38,9 @@ export function otlpBody(body: Uint8Array, contentEncoding: string | null | unde
 export function decodeOtlp(body: Uint8Array, format: OtlpFormat): ExportRequest {
   if (format === 'protobuf') {
     try {
-      return ExportRequestType.decode(body) as unknown as ExportRequest;
+      // From a Buffer (a view, no copy) protobufjs decodes strings with Node's native UTF-8 decoder.
+      const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      return ExportRequestType.decode(bytes) as unknown as ExportRequest;
     } catch (err) {
       throw ValidationError.single('', `malformed protobuf ExportMetricsServiceRequest: ${(err as Error).message}`);
     }
@@ -46,7 +48,7 @@ export function decodeOtlp(body: Uint8Array, format: OtlpFormat): ExportRequest 
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(quoteLongIntegers(text));
   } catch (err) {
     throw ValidationError.single('', `malformed JSON: ${(err as Error).message}`);
   }
@@ -56,6 +58,26 @@ export function decodeOtlp(body: Uint8Array, format: OtlpFormat): ExportRequest 
   } catch (err) {
     throw ValidationError.single('', `invalid ExportMetricsServiceRequest: ${(err as Error).message}`);
   }
+}
+
+/** A long integer literal after `:`, `,` or `[`, maybe a bare one (or such text inside a string). */
+const BARE_LONG_INTEGER = /[:,[]\s*-?\d{16}/;
+/**
+ * A JSON string, or an integer literal of 16 or more digits outside strings (digits of a
+ * fraction or an exponent excluded): such a literal may exceed 2^53.
+ */
+const STRING_OR_LONG_INTEGER = /"(?:[^"\\]|\\.)*"|(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g;
+
+/**
+ * JSON.parse rounds integer literals above 2^53 (epoch nanoseconds, large counts) to the nearest
+ * double before any field mapping could see them. The OTLP/JSON mapping accepts every number
+ * field as a decimal string too, so long literals are quoted first and decoded exactly as int64.
+ */
+function quoteLongIntegers(text: string): string {
+  // Exporters send int64 as strings (the mapping's canonical form): skip the rewrite, whose
+  // callback per string costs several times JSON.parse, unless a bare long literal may be there.
+  if (!BARE_LONG_INTEGER.test(text)) return text;
+  return text.replace(STRING_OR_LONG_INTEGER, (m) => (m.charCodeAt(0) === 0x22 ? m : `"${m}"`));
 }
 
 /** ExportMetricsServiceResponse: empty when everything was accepted, else partial_success. */

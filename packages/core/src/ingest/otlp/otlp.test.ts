@@ -167,3 +167,47 @@ describe('OTLP codec', () => {
     expect(encodeOtlpResponse('json', 0, '').body).toBe('{}');
   });
 });
+
+describe('OTLP 64-bit integers', () => {
+  const point = (fields: string) => `{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"m","gauge":{"dataPoints":[{${fields}}]}}]}]}]}`;
+  const fromJson = (text: string) => translate(decodeOtlp(new TextEncoder().encode(text), 'json'));
+  // 1763800000123.999999 ms: as a double this is 1763800000124000000 ns, a millisecond later.
+  const LATE_NS = '1763800000123999999';
+
+  it('reads timeUnixNano above 2^53 exactly, from a JSON string, a JSON number and protobuf', () => {
+    expect(Math.floor(JSON.parse(LATE_NS) / 1e6)).toBe(1763800000124); // what a plain JSON.parse would store
+    const proto = ExportRequestType.encode(ExportRequestType.fromObject(JSON.parse(point(`"timeUnixNano":"${LATE_NS}","asDouble":1`)))).finish();
+    for (const out of [fromJson(point(`"timeUnixNano":"${LATE_NS}","asDouble":1`)), fromJson(point(`"timeUnixNano":${LATE_NS},"asDouble":1`)), translate(decodeOtlp(proto, 'protobuf'))]) {
+      expect(out.rejected).toBe(0);
+      expect(out.series[0]!.samples[0]!.t).toBe(1763800000123);
+    }
+  });
+
+  it('keeps every digit of integer attributes and rounds integer values once, to the nearest double', () => {
+    const out = fromJson(
+      point(
+        `"timeUnixNano":"${NS}","asInt":9007199254740993,"attributes":[{"key":"big","value":{"intValue":9007199254740993}},{"key":"min","value":{"intValue":"-9223372036854775808"}}]`,
+      ),
+    );
+    expect(out.series[0]!.labels).toEqual({ __name__: 'm', big: '9007199254740993', min: '-9223372036854775808' });
+    expect(out.series[0]!.samples[0]).toEqual({ t: MS, v: Number(9007199254740993n) });
+  });
+
+  it('reads histogram counts given as long JSON numbers or strings', () => {
+    const text = `{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"h","histogram":{"aggregationTemporality":2,"dataPoints":[{"timeUnixNano":${LATE_NS},"count":18014398509481985,"bucketCounts":["18014398509481984",1],"explicitBounds":[1]}]}}]}]}]}`;
+    const out = fromJson(text);
+    const value = (name: string, le?: string) => out.series.find((s) => s.labels.__name__ === name && s.labels.le === le)!.samples[0]!;
+    expect(value('h_count')).toEqual({ t: 1763800000123, v: Number(18014398509481985n) });
+    expect(value('h_bucket', '1')!.v).toBe(18014398509481984);
+  });
+
+  it('leaves long digit runs inside strings and in fractions as they are', () => {
+    const out = fromJson(point(`"timeUnixNano":"${NS}","asDouble":0.12345678901234567890,"attributes":[{"key":"id","value":{"stringValue":"12345678901234567890"}}]`));
+    expect(out.series[0]!.labels.id).toBe('12345678901234567890');
+    expect(out.series[0]!.samples[0]!.v).toBe(0.1234567890123456789);
+    // A bare long literal and string text that looks like one, in one body.
+    const mixed = fromJson(point(`"timeUnixNano":${LATE_NS},"asDouble":1,"attributes":[{"key":"id","value":{"stringValue":"x:12345678901234567890,\\\"[12345678901234567890]"}}]`));
+    expect(mixed.series[0]!.labels.id).toBe('x:12345678901234567890,"[12345678901234567890]');
+    expect(mixed.series[0]!.samples[0]!.t).toBe(1763800000123);
+  });
+});

@@ -101,7 +101,12 @@ export const ExportResponseType = root.lookupType('opentelemetry.proto.ExportMet
 /** google.rpc.Status, the body of an OTLP/HTTP error response. */
 export const StatusType = root.lookupType('opentelemetry.proto.Status');
 
-export type Int64 = number | string | { toNumber(): number; div(n: number): { toNumber(): number } };
+/**
+ * A 64-bit integer as protobufjs hands it over: a Long (exact, from protobuf and from JSON
+ * strings), a decimal string, or a number (exact only up to 2^53; codec.ts turns longer JSON
+ * integer literals into strings before they can become numbers).
+ */
+export type Int64 = number | string | { toNumber(): number; toString(): string; div(n: number): { toNumber(): number } };
 
 export interface AnyValue {
   stringValue?: string;
@@ -165,6 +170,7 @@ export interface ExportRequest {
 
 export const TEMPORALITY = { unspecified: 0, delta: 1, cumulative: 2 } as const;
 
+/** An int64 as a float64 sample value: rounded once, to the nearest double, as Go's float64(int64) does. */
 export function int64ToNumber(v: Int64 | undefined): number {
   if (v === undefined) return 0;
   if (typeof v === 'number') return v;
@@ -172,10 +178,29 @@ export function int64ToNumber(v: Int64 | undefined): number {
   return v.toNumber();
 }
 
-/** Nanoseconds since the epoch to milliseconds, exact (a double cannot hold epoch nanoseconds). */
+/** An int64 in decimal, every digit kept (an attribute's value becomes a label value as text). */
+export function int64ToString(v: Int64 | undefined): string {
+  if (v === undefined) return '0';
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : BigInt(Math.trunc(v)).toString();
+  if (typeof v === 'string') return DECIMAL.test(v) ? BigInt(v).toString() : v;
+  return v.toString();
+}
+
+const DECIMAL = /^-?\d+$/;
+const NANOS_PER_MS = 1_000_000;
+
+/** Nanoseconds since the epoch to milliseconds, truncated and exact (a double cannot hold epoch nanoseconds). */
 export function nanosToMs(v: Int64 | undefined): number {
   if (v === undefined) return 0;
-  if (typeof v === 'number') return Math.floor(v / 1e6);
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? floorDiv(v, NANOS_PER_MS) : Math.floor(v / NANOS_PER_MS);
   if (typeof v === 'string') return /^\d+$/.test(v) ? Number(BigInt(v) / 1_000_000n) : NaN;
-  return v.div(1_000_000).toNumber();
+  return v.div(NANOS_PER_MS).toNumber();
+}
+
+/** floor(n / d) for safe integers: the double quotient can round up to the next integer near 2^53. */
+function floorDiv(n: number, d: number): number {
+  let q = Math.floor(n / d);
+  if (q * d > n) q--;
+  else if ((q + 1) * d <= n) q++;
+  return q;
 }

@@ -1,10 +1,11 @@
-import { METRIC_NAME, type Labels } from '../../model';
+import { fingerprint, METRIC_NAME, type Labels } from '../../model';
 import { STALE_NAN } from '../../promql/source';
 import type { SeriesInput } from '../../limits';
 import type { MetricMetadata } from '../metadata';
 import { formatGoFloatF, labelName, metricFamilyName, unitWord, type OtlpKind } from './names';
 import {
   int64ToNumber,
+  int64ToString,
   nanosToMs,
   TEMPORALITY,
   type AnyValue,
@@ -40,7 +41,7 @@ export function anyValueString(v: AnyValue | undefined): string {
     case 'boolValue':
       return String(v.boolValue);
     case 'intValue':
-      return String(int64ToNumber(v.intValue));
+      return int64ToString(v.intValue);
     case 'doubleValue':
       return formatGoFloatF(v.doubleValue ?? 0);
     case 'bytesValue':
@@ -75,15 +76,20 @@ function anyValueJson(v: AnyValue | undefined): unknown {
  * values joined by ";" in key order (as Prometheus does); empty values and `__`-prefixed names
  * (reserved) are dropped.
  */
-function attributeLabels(attributes: KeyValue[] | undefined, ignore: readonly string[] = []): Labels {
+function attributeLabels(attributes: KeyValue[] | undefined, ignore: readonly string[] = [], overrides?: Labels): Labels {
   const out: Labels = {};
-  const sorted = (attributes ?? []).filter((a) => !ignore.includes(a.key)).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  for (const a of sorted) {
-    const name = labelName(a.key);
-    const value = anyValueString(a.value);
-    if (name === '' || name.startsWith('__') || value === '') continue;
-    out[name] = out[name] !== undefined ? `${out[name]};${value}` : value;
+  if (attributes && attributes.length > 0) {
+    const kept = ignore.length > 0 ? attributes.filter((a) => !ignore.includes(a.key)) : attributes.slice();
+    const sorted = kept.length > 1 ? kept.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)) : kept;
+    for (const a of sorted) {
+      const name = labelName(a.key);
+      const value = anyValueString(a.value);
+      if (name === '' || name.startsWith('__') || value === '') continue;
+      out[name] = out[name] !== undefined ? `${out[name]};${value}` : value;
+    }
   }
+  // Written into the same object rather than spread into a new one: this runs once per data point.
+  if (overrides) for (const name in overrides) out[name] = overrides[name]!;
   return out;
 }
 
@@ -116,13 +122,16 @@ export function translate(request: ExportRequest): Translation {
     out.rejected += n;
     if (out.reasons.length < 5 && !out.reasons.includes(reason)) out.reasons.push(reason);
   };
-  const add = (family: string, suffix: string, base: Labels, extra: Labels | undefined, t: number, v: number) => {
-    const labels: Labels = { ...base, ...extra, [METRIC_NAME]: family + suffix };
-    const key = JSON.stringify(Object.entries(labels).sort());
+  /** Adds a sample to the series of `labels`, which it takes over (the caller made it for this point). */
+  const addOwned = (labels: Labels, t: number, v: number) => {
+    // The series identity the store uses, so points that the store would merge are merged here.
+    const key = fingerprint(labels);
     let s = bySeries.get(key);
     if (!s) bySeries.set(key, (s = { labels, samples: [] }));
     s.samples.push({ t, v });
   };
+  const add = (family: string, suffix: string, base: Labels, extra: Labels | undefined, t: number, v: number) =>
+    addOwned({ ...base, ...extra, [METRIC_NAME]: family + suffix }, t, v);
 
   for (const rm of request.resourceMetrics ?? []) {
     const resourceAttrs = rm.resource?.attributes;
@@ -132,7 +141,7 @@ export function translate(request: ExportRequest): Translation {
       for (const metric of sm.metrics ?? []) {
         const name = metric.name ?? '';
         const unit = metric.unit ?? '';
-        const base = (attrs: KeyValue[] | undefined): Labels => ({ ...attributeLabels(attrs), ...identity });
+        const base = (attrs: KeyValue[] | undefined): Labels => attributeLabels(attrs, [], identity);
         const meta = (family: string, type: string) => out.metadata.push({ metric: family, type, help: metric.description ?? '', unit: unitWord(unit) });
 
         if (metric.gauge || metric.sum) {
@@ -165,7 +174,11 @@ export function translate(request: ExportRequest): Translation {
             latest = Math.max(latest, t);
             if (metric.sum && temporality === TEMPORALITY.delta && !stale) {
               out.deltas.push({ kind: 'sum', labels: { ...base(p.attributes), [METRIC_NAME]: family }, t, value: v! });
-            } else add(family, '', base(p.attributes), undefined, t, stale ? STALE_NAN : v!);
+            } else {
+              const labels = base(p.attributes);
+              labels[METRIC_NAME] = family;
+              addOwned(labels, t, stale ? STALE_NAN : v!);
+            }
           }
         } else if (metric.histogram) {
           const family = metricFamilyName(name, unit, 'histogram');

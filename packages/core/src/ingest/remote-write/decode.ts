@@ -23,7 +23,9 @@ export const MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
  */
 export function snappyDecode(body: Uint8Array, maxBytes = MAX_DECOMPRESSED_BYTES): Uint8Array {
   try {
-    return SnappyJS.uncompress(body, maxBytes);
+    // A Buffer in gives a Buffer out (a view, no copy here), and protobufjs reads strings from a
+    // Buffer with Node's native UTF-8 decoder instead of its JavaScript one.
+    return SnappyJS.uncompress(Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength), maxBytes);
   } catch (err) {
     throw ValidationError.single('', `corrupt snappy data: ${(err as Error).message}`);
   }

@@ -26,6 +26,15 @@ describe('remote write decoding', () => {
     expect(decoded.metadata).toEqual([{ metric: 'up', type: 'gauge', help: 'target is up', unit: '' }]);
   });
 
+  it('reads a body that is a view into a larger buffer, as a Buffer or a plain Uint8Array', () => {
+    const body = encodeRemoteWrite([{ labels: { __name__: 'up', job: 'ü' }, samples: [{ t: T, v: 1 }] }]);
+    const padded = new Uint8Array(body.length + 7);
+    padded.set(body, 3);
+    const expected = [{ labels: { __name__: 'up', job: 'ü' }, samples: [{ t: T, v: 1 }] }];
+    expect(decodeRemoteWrite(padded.subarray(3, 3 + body.length)).series).toEqual(expected);
+    expect(decodeRemoteWrite(Buffer.from(padded.buffer, 3, body.length)).series).toEqual(expected);
+  });
+
   it('keeps the stale marker bit-exact and other NaNs apart from it', () => {
     const body = encodeRemoteWrite([{ labels: { __name__: 'x' }, samples: [{ t: T, v: STALE_NAN }, { t: T + 1, v: NaN }] }]);
     const [s] = decodeRemoteWrite(body).series;

@@ -46,6 +46,27 @@ describe('rule group engine', () => {
     expect(engine.alerts('Big').map((a) => [a.state, a.labels])).toEqual([['firing', { alertname: 'Big', job: 'j', tier: 'gold' }]]);
   });
 
+  it('shares a subexpression between rules until a rule writes a series it reads', async () => {
+    const yaml = [
+      'name: g',
+      'rules:',
+      '- alert: Before',
+      '  expr: count({__name__=~"x|y"}) > 0',
+      '- record: y',
+      '  expr: x * 2',
+      '- alert: After',
+      '  expr: count({__name__=~"x|y"}) > 0',
+      '- alert: Again',
+      '  expr: count({__name__=~"x|y"}) > 0',
+    ].join('\n');
+    const { store, engine } = setup(yaml);
+    store.append({ __name__: 'x', i: '1' }, 0, 1);
+    await engine.evaluate(0);
+    expect(engine.alerts('Before').map((a) => a.value)).toEqual([1]);
+    expect(engine.alerts('After').map((a) => a.value)).toEqual([2]);
+    expect(engine.alerts('Again').map((a) => a.value)).toEqual([2]);
+  });
+
   it('fails a rule over the group limit and forgets its alerts', async () => {
     const { store, engine } = setup('name: g\nlimit: 1\nrules:\n- alert: Any\n  expr: x\n- record: y\n  expr: x\n');
     store.append({ __name__: 'x', i: '1' }, 0, 1);

@@ -1,8 +1,9 @@
 import { parseDuration } from '../../alertmanager/config/duration';
 import { AlertRuleError, step, type AlertingRuleSpec, type AlertRecord } from '../../alerting/state';
 import { METRIC_NAME, type Labels } from '../../model';
-import { EvaluationError, evaluateInstant, parsePromQL, PromQLError, STALE_NAN, type Expr, type InstantSample, type InstantValue, type SeriesSource } from '../../promql';
+import { EvaluationCache, EvaluationError, evaluateInstant, parsePromQL, PromQLError, STALE_NAN, type Expr, type InstantSample, type InstantValue, type SeriesSource } from '../../promql';
 import type { Rule, RuleGroup } from '../schema';
+import { ruleSpecExtensions, ruleStepOptions } from '../alert-inputs';
 import { seriesKey, type AppendSample } from './memory';
 
 /** The series Prometheus writes for every pending and firing alert. */
@@ -43,11 +44,49 @@ export interface GroupEngineOptions {
  * A rule's query, as Prometheus' EngineQueryFunc: a vector as it is, a scalar as one sample
  * without labels, anything else an error.
  */
-export async function instantQuery(expr: Expr, ts: number, source: SeriesSource, subqueryStepMs?: number): Promise<InstantSample[]> {
-  const result = (await evaluateInstant(expr, ts, source, subqueryStepMs ? { defaultSubqueryStepMs: subqueryStepMs } : {})) as InstantValue | undefined;
+export async function instantQuery(expr: Expr, ts: number, source: SeriesSource, subqueryStepMs?: number, cache?: EvaluationCache): Promise<InstantSample[]> {
+  const options = { ...(subqueryStepMs ? { defaultSubqueryStepMs: subqueryStepMs } : {}), ...(cache ? { cache } : {}) };
+  const result = (await evaluateInstant(expr, ts, source, options)) as InstantValue | undefined;
   if (result?.type === 'vector') return result.samples;
   if (result?.type === 'scalar') return [{ labels: {}, value: result.value }];
   throw new RuleEvaluationError(result ? 'rule result is not a vector or scalar' : 'expression cannot be evaluated');
+}
+
+interface AlertSeriesLabels {
+  rule: string;
+  fingerprint: string;
+  pending: Labels;
+  firing: Labels;
+  forState: Labels;
+  /** Within one rule an alert's fingerprint (and state) identify its series; no need to hash labels again. */
+  pendingKey: string;
+  firingKey: string;
+  forStateKey: string;
+}
+
+const alertSeries = new WeakMap<Labels, AlertSeriesLabels>();
+
+/**
+ * The labels of an alert's `ALERTS` and `ALERTS_FOR_STATE` series. An alert keeps its label
+ * object from evaluation to evaluation, so they are built once per alert, not at every
+ * evaluation (label sets are never mutated once built).
+ */
+function alertSeriesLabels(a: AlertRecord, rule: string): AlertSeriesLabels {
+  const hit = alertSeries.get(a.labels);
+  if (hit?.rule === rule && hit.fingerprint === a.fingerprint) return hit;
+  const alerts = (state: string): Labels => ({ ...a.labels, [METRIC_NAME]: ALERTS_METRIC, alertname: rule, [ALERT_STATE_LABEL]: state });
+  const built = {
+    rule,
+    fingerprint: a.fingerprint,
+    pending: alerts('pending'),
+    firing: alerts('firing'),
+    forState: { ...a.labels, [METRIC_NAME]: ALERTS_FOR_STATE_METRIC, alertname: rule },
+    pendingKey: `A${a.fingerprint}pending`,
+    firingKey: `A${a.fingerprint}firing`,
+    forStateKey: `F${a.fingerprint}`,
+  };
+  alertSeries.set(a.labels, built);
+  return built;
 }
 
 /** Errors a rule may raise while evaluating; anything else is a fault of ours and propagates. */
@@ -87,6 +126,7 @@ export class RuleGroupEngine {
           annotations: rule.annotations ?? {},
           externalLabels: options.externalLabels,
           externalURL: options.externalURL,
+          ...ruleSpecExtensions(rule),
         };
       }
       return compiled;
@@ -105,16 +145,20 @@ export class RuleGroupEngine {
   /** Evaluates every rule at `ts`, writing their output to the sink; returns each rule's outcome. */
   async evaluate(ts: number): Promise<RuleOutcome[]> {
     const outcomes: RuleOutcome[] = [];
+    // Rules of a group often share selectors and subexpressions: each is computed once per instant.
+    const cache = new EvaluationCache();
     for (const r of this.rules) {
       const kind = r.spec ? 'alert' : 'record';
       try {
-        const samples = await this.evalRule(r, ts);
+        const samples = await this.evalRule(r, ts, cache);
         const written = new Map<string, Labels>();
         for (const s of samples) written.set(s.key, s.labels);
         const stale: AppendSample[] = [];
         for (const [key, labels] of r.written) if (!written.has(key)) stale.push({ labels, t: ts, v: STALE_NAN });
         this.sink.appendAll(samples);
         this.sink.appendAll(stale);
+        // The next rule must see what this one wrote, not a result computed before the write.
+        cache.invalidate([...written.values(), ...stale.map((s) => s.labels)]);
         r.written = written;
         outcomes.push({ name: r.name, kind });
       } catch (err) {
@@ -125,13 +169,13 @@ export class RuleGroupEngine {
     return outcomes;
   }
 
-  private query(r: CompiledRule, ts: number): Promise<InstantSample[]> {
-    return instantQuery(r.expr, ts, this.source, this.options.subqueryStepMs);
+  private query(r: CompiledRule, ts: number, cache: EvaluationCache): Promise<InstantSample[]> {
+    return instantQuery(r.expr, ts, this.source, this.options.subqueryStepMs, cache);
   }
 
   /** The rule's output samples, each with a key that identifies its series within this rule. */
-  private async evalRule(r: CompiledRule, ts: number): Promise<KeyedSample[]> {
-    const vector = await this.query(r, ts);
+  private async evalRule(r: CompiledRule, ts: number, cache: EvaluationCache): Promise<KeyedSample[]> {
+    const vector = await this.query(r, ts, cache);
     const limit = this.group.limit ?? 0;
     if (!r.spec) {
       const out: KeyedSample[] = [];
@@ -150,7 +194,8 @@ export class RuleGroupEngine {
       if (limit > 0 && out.length > limit) throw new RuleEvaluationError(`exceeded limit of ${limit} with ${out.length} series`);
       return out;
     }
-    const result = step(r.spec, r.alerts, vector, ts);
+    const stepOptions = await ruleStepOptions(r.rule, vector, r.alerts, ts, this.source, (e) => instantQuery(e, ts, this.source, this.options.subqueryStepMs));
+    const result = step(r.spec, r.alerts, vector, ts, stepOptions);
     const active = result.alerts.filter((a) => a.state !== 'inactive');
     if (limit > 0 && active.length > limit) {
       // As Prometheus: over the limit the rule fails and forgets all its alerts.
@@ -160,9 +205,10 @@ export class RuleGroupEngine {
     r.alerts = result.alerts;
     const out: KeyedSample[] = [];
     for (const a of active) {
-      // Within one rule an alert's fingerprint (and state) identify its series; no need to hash labels again.
-      out.push({ labels: { ...a.labels, [METRIC_NAME]: ALERTS_METRIC, alertname: r.name, [ALERT_STATE_LABEL]: a.state }, t: ts, v: 1, key: `A${a.fingerprint}${a.state}` });
-      out.push({ labels: { ...a.labels, [METRIC_NAME]: ALERTS_FOR_STATE_METRIC, alertname: r.name }, t: ts, v: Math.floor(a.activeAt / 1000), key: `F${a.fingerprint}` });
+      const series = alertSeriesLabels(a, r.name);
+      const firing = a.state === 'firing';
+      out.push({ labels: firing ? series.firing : series.pending, t: ts, v: 1, key: firing ? series.firingKey : series.pendingKey });
+      out.push({ labels: series.forState, t: ts, v: Math.floor(a.activeAt / 1000), key: series.forStateKey });
     }
     return out;
   }

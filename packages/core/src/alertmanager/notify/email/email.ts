@@ -4,7 +4,6 @@
  * connection goes to the checked address (TLS still verifies the name). With require_tls the
  * session must upgrade with STARTTLS (port 465 speaks TLS from the start), as in Alertmanager.
  */
-import nodemailer from 'nodemailer';
 import type { HttpClient } from '../../../ports/http';
 import { OutboundError, OutboundRefusedError } from '../../../http/errors';
 import { withRetries, type Outcome } from '../../../http/retry';
@@ -89,6 +88,8 @@ export async function notifyEmail(http: HttpClient, cfg: EmailConfig, n: Notific
 
   const timeout = options.timeoutMs ?? 10_000;
   const tls = cfg.tls_config;
+  // Loaded on the first e-mail only: most functions never send one, and it is the largest dependency.
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     host: target.address,
     port,
