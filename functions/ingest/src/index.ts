@@ -131,9 +131,7 @@ export async function ingestSeries(tenant: string, series: SeriesInput[], ctx: C
   let result = { series: 0, samples: 0, newSeries: 0, metrics: [] as string[] };
   if (series.length > 0) {
     await svc.limiter.admit(tenant, series);
-    const samples: Sample[] = [];
-    for (const s of series) for (const p of s.samples) samples.push({ labels: s.labels, t: p.t, v: p.v });
-    result = await ctx.services.series.write(tenant, samples);
+    result = await ctx.services.series.writeSeries(tenant, series);
     await svc.limiter.commit(tenant, result.newSeries);
   }
   if (options.metadata && options.metadata.length > 0) await svc.metadata.write(tenant, options.metadata);

@@ -29,6 +29,12 @@ export { BUCKET_MS, DEFAULT_COMPACTION_GRACE_MS, DEFAULT_RETENTION_MS, DEFAULT_S
 export { decodeSegment, type SegmentSeries } from './segment';
 export type { CompactionReport } from './compaction';
 
+interface SeriesEntry {
+  id: string;
+  labels: Labels;
+  samples: ChunkSample[];
+}
+
 /** Head partitions whose segments an instance tracks for incremental reads. */
 const MAX_HEAD_VIEWS = 10_000;
 
@@ -95,7 +101,7 @@ type Decoded = SegmentSeries[];
  */
 export class SeriesStore {
   /** Series known to be indexed: a warm instance skips their index writes. Correctness never depends on it. */
-  private readonly knownSeries = new Set<string>();
+  private readonly knownSeries = new Map<string, Set<string>>();
   /** Labels of series ids: a fingerprint's labels never change, so entries never go stale. */
   private readonly labels: ByteLru<Labels>;
   /** Decoded immutable segments and chunks by key: the warm instance window cache. */
@@ -130,7 +136,7 @@ export class SeriesStore {
   }
 
   async write(tenant: string, samples: Sample[]): Promise<WriteResult> {
-    const bySeries = new Map<string, { labels: Labels; samples: ChunkSample[] }>();
+    const bySeries = new Map<string, SeriesEntry>();
     // Decoders hand consecutive samples of one series the same labels object: hash it once.
     let lastLabels: Labels | undefined;
     let lastId = '';
@@ -139,21 +145,40 @@ export class SeriesStore {
       lastLabels = s.labels;
       lastId = id;
       let entry = bySeries.get(id);
-      if (!entry) bySeries.set(id, (entry = { labels: s.labels, samples: [] }));
+      if (!entry) bySeries.set(id, (entry = { id, labels: s.labels, samples: [] }));
       entry.samples.push({ t: s.t, v: s.v });
     }
+    return this.writeEntries(tenant, [...bySeries.values()], samples.length);
+  }
 
+  /**
+   * Writes samples already grouped by series, as decoders deliver them (no regrouping). A label
+   * set repeated in the input is fine: readers merge a series' samples by fingerprint.
+   */
+  async writeSeries(tenant: string, series: readonly { labels: Labels; samples: readonly ChunkSample[] }[]): Promise<WriteResult> {
+    const entries: SeriesEntry[] = new Array(series.length);
+    let count = 0;
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i]!;
+      // Sorting (several samples) works on a copy: the caller's arrays stay as they were.
+      entries[i] = { id: fingerprint(s.labels), labels: s.labels, samples: s.samples.length === 1 ? (s.samples as ChunkSample[]) : s.samples.slice() };
+      count += s.samples.length;
+    }
+    return this.writeEntries(tenant, entries, count);
+  }
+
+  private async writeEntries(tenant: string, bySeries: SeriesEntry[], sampleCount: number): Promise<WriteResult> {
     const { newSeries, metrics } = await this.index(tenant, bySeries);
 
     // Series of one shard and slice share a segment.
-    const groups = new Map<string, { shard: number; slice: number; series: SegmentSeries[] }>();
+    const groups = new Map<number, { shard: number; slice: number; series: SegmentSeries[] }>();
     let minSlice = Number.POSITIVE_INFINITY;
-    for (const [id, { labels, samples: list }] of bySeries) {
+    for (const { id, labels, samples: list } of bySeries) {
       const metric = labels[METRIC_NAME] ?? '';
       const shard = this.shard(tenant, metric);
       for (const [slice, sliceSamples] of bySlice(list)) {
         minSlice = Math.min(minSlice, slice);
-        const key = `${shard}#${slice}`;
+        const key = slice * DEFAULT_SHARDS + shard;
         let group = groups.get(key);
         if (!group) groups.set(key, (group = { shard, slice, series: [] }));
         group.series.push({ id, metric, samples: sliceSamples });
@@ -201,7 +226,7 @@ export class SeriesStore {
       .filter((h) => h.maxT < finished - ON_TIME_MS)
       .map((h) => ({ type: 'put', pk: seriesKeys.recent(tenant, h.shard, h.slice), sk: seriesKeys.recentSort(now, h.sk), value: {}, expiresAt: finished + 2 * MAX_WRITE_MS + SLICE_MS, immutable: true }));
     if (markers.length > 0) await this.store.batchWrite(markers);
-    return { series: bySeries.size, samples: samples.length, newSeries, metrics: [...metrics] };
+    return { series: bySeries.length, samples: sampleCount, newSeries, metrics: [...metrics] };
   }
 
   /**
@@ -209,13 +234,14 @@ export class SeriesStore {
    * reads a metric's index partition once when many of its series are unknown (a query costs by
    * bytes, one conditional write per series by item).
    */
-  private async index(tenant: string, bySeries: Map<string, { labels: Labels }>): Promise<{ newSeries: number; metrics: Set<string> }> {
+  private async index(tenant: string, bySeries: readonly SeriesEntry[]): Promise<{ newSeries: number; metrics: Set<string> }> {
     const metrics = new Set<string>();
+    const known = this.knownOf(tenant);
     const unknown = new Map<string, { id: string; labels: Labels }[]>();
-    for (const [id, { labels }] of bySeries) {
+    for (const { id, labels } of bySeries) {
       const metric = labels[METRIC_NAME] ?? '';
       metrics.add(metric);
-      if (this.knownSeries.has(`${tenant}\u0000${id}`)) continue;
+      if (known.has(id)) continue;
       const list = unknown.get(metric);
       if (list) list.push({ id, labels });
       else unknown.set(metric, [{ id, labels }]);
@@ -225,13 +251,12 @@ export class SeriesStore {
       if (list.length >= INDEX_PRELOAD_MIN) await this.loadIndex(tenant, metric);
       let created = false;
       for (const { id, labels } of list) {
-        const cacheKey = `${tenant}\u0000${id}`;
-        if (this.knownSeries.has(cacheKey)) continue;
+        if (known.has(id)) continue;
         if (await this.createIfAbsent(seriesKeys.seriesIndex(tenant, metric), id, { labels })) {
           newSeries++;
           created = true;
         }
-        this.knownSeries.add(cacheKey);
+        known.add(id);
         this.rememberLabels(tenant, id, labels);
       }
       if (created) await this.createIfAbsent(seriesKeys.metricNames(tenant), metric, {});
@@ -239,10 +264,18 @@ export class SeriesStore {
     return { newSeries, metrics };
   }
 
+  /** Series of a tenant known to be indexed (one set per tenant, so lookups hash the id alone). */
+  private knownOf(tenant: string): Set<string> {
+    let known = this.knownSeries.get(tenant);
+    if (!known) this.knownSeries.set(tenant, (known = new Set()));
+    return known;
+  }
+
   private async loadIndex(tenant: string, metric: string): Promise<SeriesIndexValue[]> {
     const items = await queryAll<SeriesIndexValue>(this.store, seriesKeys.seriesIndex(tenant, metric));
+    const known = this.knownOf(tenant);
     for (const item of items) {
-      this.knownSeries.add(`${tenant}\u0000${item.sk}`);
+      known.add(item.sk);
       this.rememberLabels(tenant, item.sk, item.value.labels);
     }
     return items.map((i) => i.value);
@@ -481,7 +514,9 @@ export class SeriesStore {
 }
 
 /** Samples of one series split by slice, each sorted and one per timestamp (the same rule as every read). */
-function bySlice(list: ChunkSample[]): Map<number, ChunkSample[]> {
+function bySlice(list: ChunkSample[]): [number, ChunkSample[]][] {
+  // Most requests carry one sample per series.
+  if (list.length === 1) return [[sliceOf(list[0]!.t), list]];
   list.sort((a, b) => a.t - b.t);
   const out = new Map<number, ChunkSample[]>();
   let current: ChunkSample[] | undefined;
@@ -497,7 +532,7 @@ function bySlice(list: ChunkSample[]): Map<number, ChunkSample[]> {
     if (last !== undefined && last.t === s.t) current![current!.length - 1] = preferred(last, s);
     else current!.push(s);
   }
-  return out;
+  return [...out];
 }
 
 /** Consecutive runs of series whose encoding stays under the segment size limit. */
