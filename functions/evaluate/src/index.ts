@@ -151,7 +151,7 @@ export async function evaluateGroup(tenant: string, stored: StoredRuleGroup, at:
       const prev = byRule.get(spec.key) ?? [];
       try {
         const samples = await vectorOf(parse(rule.expr));
-        const options = await ruleStepOptions(rule, samples, prev, at, visible, vectorOf, parse, scheduled);
+        const options = await ruleStepOptions(rule, samples, prev, at, visible, vectorOf, parse, scheduled, { cache });
         const r = step(spec, prev, samples, at, options);
         const activeCount = r.alerts.filter((a) => a.state !== 'inactive').length;
         if (stored.group.limit && activeCount > stored.group.limit) {

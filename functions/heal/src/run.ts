@@ -55,6 +55,28 @@ function leaseFor(ctx: Context, action: heal.RunbookAction): number {
 
 const idempotencyKey = (e: Execution, phase: 'action' | 'rollback', index: number) => `${e.id}:${phase}:${index}`;
 
+/**
+ * One action or rollback action: the lease is stretched to cover its retries, the start and the
+ * outcome are audited, and the outcome is appended to the execution before the next step.
+ */
+async function runStep(
+  ctx: Context,
+  current: StoredExecution,
+  phase: 'action' | 'rollback',
+  index: number,
+  action: heal.RunbookAction,
+  data: ReturnType<typeof templateData>,
+): Promise<{ s: StoredExecution; outcome: heal.StepOutcome }> {
+  const event = phase === 'action' ? 'action' : 'rollback_action';
+  let s = await advance(ctx, current, { leaseUntil: leaseFor(ctx, action) }, [{ event: `${event}_started`, detail: { index, name: action.name ?? `${action.method} ${action.url}` } }]);
+  const outcome = await runAction(ctx, index, action, data, idempotencyKey(s.execution, phase, index));
+  const list = phase === 'action' ? 'actions' : 'rollback';
+  s = await advance(ctx, s, { [list]: [...s.execution[list], outcome], leaseUntil: ctx.clock.now() + LEASE_MS }, [
+    { event: `${event}_${outcome.ok ? 'succeeded' : 'failed'}`, detail: stepDetail(outcome) },
+  ]);
+  return { s, outcome };
+}
+
 /** Records what the execution would send, and sends nothing. */
 export async function recordDryRun(ctx: Context, stored: StoredExecution, runbook: Runbook): Promise<StoredExecution> {
   const e = stored.execution;
@@ -89,12 +111,8 @@ export async function runExecution(ctx: Context, stored: StoredExecution, runboo
   // An action whose result was never recorded (its worker died mid-call) runs again: actions
   // are at-least-once, and carry an Idempotency-Key so their target can tell.
   for (let i = s.execution.actions.length; i < runbook.actions.length; i++) {
-    const action = runbook.actions[i]!;
-    s = await advance(ctx, s, { leaseUntil: leaseFor(ctx, action) }, [{ event: 'action_started', detail: { index: i, name: action.name ?? `${action.method} ${action.url}` } }]);
-    const outcome = await runAction(ctx, i, action, data, idempotencyKey(s.execution, 'action', i));
-    s = await advance(ctx, s, { actions: [...s.execution.actions, outcome], leaseUntil: ctx.clock.now() + LEASE_MS }, [
-      { event: outcome.ok ? 'action_succeeded' : 'action_failed', detail: stepDetail(outcome) },
-    ]);
+    let outcome: heal.StepOutcome;
+    ({ s, outcome } = await runStep(ctx, s, 'action', i, runbook.actions[i]!, data));
     if (!outcome.ok) {
       s = await advance(ctx, s, { status: 'rolling_back', failure: { status: 'failed', reason: `action ${i} (${outcome.name}) failed: ${outcome.error}` } }, [
         { event: 'rollback_started', detail: { reason: outcome.error ?? 'failed', actions: runbook.rollback.length } },
@@ -117,12 +135,7 @@ export async function rollBack(ctx: Context, stored: StoredExecution, runbook: R
   let s = stored;
   const data = templateData(s.execution, ctx.settings.externalUrl, ctx.clock.now());
   for (let i = s.execution.rollback.length; i < runbook.rollback.length; i++) {
-    const action = runbook.rollback[i]!;
-    s = await advance(ctx, s, { leaseUntil: leaseFor(ctx, action) }, [{ event: 'rollback_action_started', detail: { index: i, name: action.name ?? `${action.method} ${action.url}` } }]);
-    const outcome = await runAction(ctx, i, action, data, idempotencyKey(s.execution, 'rollback', i));
-    s = await advance(ctx, s, { rollback: [...s.execution.rollback, outcome], leaseUntil: ctx.clock.now() + LEASE_MS }, [
-      { event: outcome.ok ? 'rollback_action_succeeded' : 'rollback_action_failed', detail: stepDetail(outcome) },
-    ]);
+    ({ s } = await runStep(ctx, s, 'rollback', i, runbook.rollback[i]!, data));
   }
   const failure = s.execution.failure ?? { status: 'failed' as const, reason: 'rolled back' };
   const rolledBack = s.execution.rollback.every((r) => r.ok);

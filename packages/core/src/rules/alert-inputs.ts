@@ -61,9 +61,11 @@ export async function ruleStepOptions(
   run: (expr: Expr) => Promise<ResultSample[]>,
   parse: (text: string) => Expr = parsePromQL,
   newPeriod = true,
+  /** The evaluation's options (its cache): the no-data check reads selectors the rule has just read. */
+  queryOptions: EvaluateOptions = {},
 ): Promise<StepOptions> {
   const options: StepOptions = { newPeriod };
-  if (results.length === 0 && (rule.no_data === 'breaching' || rule.no_data === 'ignore')) options.noData = await hasNoData(parse(rule.expr), ts, source);
+  if (results.length === 0 && (rule.no_data === 'breaching' || rule.no_data === 'ignore')) options.noData = await hasNoData(parse(rule.expr), ts, source, queryOptions);
   if (rule.keep_firing_while !== undefined && previous.some((a) => a.state === 'firing')) options.recovery = await run(parse(rule.keep_firing_while));
   return options;
 }

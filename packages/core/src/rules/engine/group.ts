@@ -194,7 +194,7 @@ export class RuleGroupEngine {
       if (limit > 0 && out.length > limit) throw new RuleEvaluationError(`exceeded limit of ${limit} with ${out.length} series`);
       return out;
     }
-    const stepOptions = await ruleStepOptions(r.rule, vector, r.alerts, ts, this.source, (e) => instantQuery(e, ts, this.source, this.options.subqueryStepMs));
+    const stepOptions = await ruleStepOptions(r.rule, vector, r.alerts, ts, this.source, (e) => instantQuery(e, ts, this.source, this.options.subqueryStepMs, cache), undefined, true, { cache });
     const result = step(r.spec, r.alerts, vector, ts, stepOptions);
     const active = result.alerts.filter((a) => a.state !== 'inactive');
     if (limit > 0 && active.length > limit) {
