@@ -10,16 +10,18 @@ export interface Payloads {
 
 /**
  * The shape Prometheus itself sends: many series, one sample each, one request per scrape
- * round (timestamp `t`). `perSeries` > 1 packs several consecutive samples per series instead.
+ * round (timestamp `t`). `perSeries` > 1 packs several consecutive samples per series, `stepMs`
+ * apart in all. `row` (when given) is a label of every series, so separate runs write separate
+ * series.
  */
-export function buildPayloads(samples: number, perSeries: number, t: number, stepMs = 15_000): Payloads {
+export function buildPayloads(samples: number, perSeries: number, t: number, stepMs = 15_000, row?: string): Payloads {
   const seriesCount = Math.max(1, Math.floor(samples / perSeries));
   const series = Array.from({ length: seriesCount }, (_, i) => ({
-    labels: { __name__: 'bench_metric', job: 'bench', instance: `host-${i % 100}`, series: String(i) },
+    labels: { __name__: 'bench_metric', job: 'bench', instance: `host-${i % 100}`, series: String(i), ...(row === undefined ? {} : { row }) },
     samples: Array.from({ length: perSeries }, (_, k) => ({ t: t + k * (stepMs / perSeries), v: (i * 7 + k) % 1000 })),
   }));
   const json = JSON.stringify({
-    samples: series.flatMap((s) => s.samples.map((p) => ({ metric: 'bench_metric', labels: { job: 'bench', instance: s.labels.instance, series: s.labels.series }, value: p.v, timestamp: p.t }))),
+    samples: series.flatMap((s) => s.samples.map((p) => ({ metric: 'bench_metric', labels: { job: 'bench', instance: s.labels.instance, series: s.labels.series, ...(row === undefined ? {} : { row }) }, value: p.v, timestamp: p.t }))),
   });
   const request = {
     resourceMetrics: [
@@ -38,6 +40,7 @@ export function buildPayloads(samples: number, perSeries: number, t: number, ste
                       attributes: [
                         { key: 'host', value: { stringValue: s.labels.instance } },
                         { key: 'series', value: { stringValue: s.labels.series } },
+                        ...(row === undefined ? [] : [{ key: 'row', value: { stringValue: row } }]),
                       ],
                     })),
                   ),

@@ -27,6 +27,8 @@ const requests = Number(process.env.BENCH_REQUESTS ?? 30);
 const perSeries = Number(process.env.BENCH_PER_SERIES ?? 1);
 const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean);
 const WARMUP = 3;
+/** Time between one request's samples and the next's. */
+const ROUND_MS = 100;
 const TASKSET = '/usr/bin/taskset';
 const CLOCK_TICKS_PER_SEC = 100;
 
@@ -69,9 +71,16 @@ function request(base: string, format: Format, p: Payloads, writePath: string): 
   };
 }
 
-/** Sends WARMUP + requests payloads, each one scrape round later, and times the measured ones. */
-async function measure(target: string, pid: number, base: string, format: Format, size: number, start: number): Promise<Result> {
-  const rounds = Array.from({ length: WARMUP + requests }, (_, i) => buildPayloads(size, perSeries, start + i * 15_000));
+/**
+ * Sends WARMUP + requests payloads and times the measured ones. Every row writes series of its
+ * own (label `row`), and its samples carry current timestamps, ROUND_MS apart per request, as a
+ * Prometheus remote-writing its scrapes does: data minutes or hours old takes Vigil's backfill
+ * path (late-segment markers, docs/ARCHITECTURE.md), which is not what a live sender costs.
+ */
+async function measure(target: string, pid: number, base: string, format: Format, size: number, row: number): Promise<Result> {
+  const count = WARMUP + requests;
+  const start = Date.now() - count * ROUND_MS;
+  const rounds = Array.from({ length: count }, (_, i) => buildPayloads(size, perSeries, start + i * ROUND_MS, ROUND_MS, String(row)));
   const latencies: number[] = [];
   let samples = 0;
   let total = 0;
@@ -148,9 +157,8 @@ async function main(): Promise<void> {
     await waitFor('Prometheus', async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined), 60_000);
 
     const results: Result[] = [];
-    // Each run writes its own time range, one hour apart, so no run overlaps another's samples.
-    let start = Date.now() - 12 * 3_600_000;
-    const next = () => (start += 3_600_000);
+    let row = 0;
+    const next = () => ++row;
     for (const size of sizes) {
       for (const format of ['json', 'remote write', 'otlp'] as const) {
         results.push(await measure('vigil', vigil.pid!, vigilUrl, format, size, next()));

@@ -1,6 +1,6 @@
 import { ManualClock } from '@vigil/core';
 import type { LocalRuntime } from '@vigil/adapter-local';
-import { client, startManual, tempDir } from '../helpers/local';
+import { ADMIN_KEY, client, startManual, tempDir } from '../helpers/local';
 
 /** Bad input gets a 4xx naming the field and the reason, and nothing of a rejected request is stored. */
 describe('HTTP API: authentication, tenancy and bad input', () => {
@@ -90,6 +90,28 @@ describe('HTTP API: authentication, tenancy and bad input', () => {
       const res = await api.post('/v1/metrics', big, 'application/json');
       expect(res.status).toBe(413);
       expect(await metricCount()).toBe(0);
+    });
+    it('counts chunked bodies (no Content-Length) as they arrive: 413 past the limit, read whole below it', async () => {
+      const { request } = await import('node:http');
+      const post = (chunks: string[]) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          const req = request(`${vigil.url}/v1/metrics`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_KEY}`, 'x-scope-orgid': 'chunked', 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          });
+          req.on('error', reject);
+          for (const chunk of chunks) req.write(chunk);
+          req.end();
+        });
+      const big = JSON.stringify({ samples: Array.from({ length: 20_000 }, (_, i) => ({ ...good, labels: { host: `h${i}`, pad: 'x'.repeat(40) } })) });
+      const tooBig = await post(big.match(/[\s\S]{1,65536}/g)!);
+      expect(tooBig.status).toBe(413);
+      expect(await vigil.ctx.services.series.metricNames('chunked')).toEqual([]);
+      const small = JSON.stringify({ samples: [good] });
+      const ok = await post([small.slice(0, 10), small.slice(10)]);
+      expect(ok.status).toBe(200);
+      expect(await vigil.ctx.services.series.metricNames('chunked')).toEqual(['cpu_usage']);
     });
     it('accepts a valid batch with epoch-ms and RFC 3339 timestamps', async () => {
       const res = await api.post('/v1/metrics', { samples: [good, { ...good, value: 94, timestamp: '2025-11-22T08:26:41Z' }] });

@@ -12,6 +12,10 @@ import { ValidationError, type Issue } from '../errors';
 export interface SeriesInput {
   labels: Labels;
   samples: { t: number; v: number }[];
+  /** The labels' fingerprint, when the decoder has it already. */
+  id?: string;
+  /** The metric name (`labels.__name__`), when the decoder has it already. */
+  metric?: string;
 }
 
 /** What admit() reserved, handed back to commit() once the write landed. */
@@ -19,6 +23,9 @@ export interface Admission {
   tenant: string;
   samples: number;
 }
+
+/** How long a read of a tenant's series count serves the series-limit check (the exact check, by index, runs near the limit whatever it says). */
+const COUNT_FRESH_MS = 1_000;
 
 export const limitKeys = {
   counters: (tenant: string) => `lim#${tenant}`,
@@ -46,6 +53,13 @@ export interface IngestLimiterOptions {
 export class IngestLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly resolved = new Map<string, TenantLimits>();
+  private readonly counted = new Map<string, { series: number; readAt: number }>();
+  /**
+   * Frozen label sets (the remote-write decoder hands the same object back for a series it has
+   * seen) already found valid under a tenant's limits: a series sent every scrape round is
+   * checked once. Keyed by the limits object, so new limits check everything again.
+   */
+  private readonly validLabelSets = new WeakMap<TenantLimits, WeakSet<Labels>>();
 
   constructor(
     private readonly store: StateStore,
@@ -70,15 +84,20 @@ export class IngestLimiter {
     let limit: string | undefined;
     let total = 0;
     const latest = this.clock.now() + limits.creationGracePeriodMs;
+    let valid = this.validLabelSets.get(limits);
+    if (!valid) this.validLabelSets.set(limits, (valid = new WeakSet()));
     for (let i = 0; i < series.length && issues.length < 10; i++) {
       const s = series[i]!;
       total += s.samples.length;
-      // The path is only spelled out for a problem: building it for every series costs more than the check.
-      const problem = checkSeriesLabels(s.labels, limits, '');
-      if (problem) {
-        limit ??= problem.limit;
-        issues.push({ path: pathOf(i), message: problem.message });
-        continue;
+      if (!valid.has(s.labels)) {
+        // The path is only spelled out for a problem: building it for every series costs more than the check.
+        const problem = checkSeriesLabels(s.labels, limits, '');
+        if (problem) {
+          limit ??= problem.limit;
+          issues.push({ path: pathOf(i), message: problem.message });
+          continue;
+        }
+        if (Object.isFrozen(s.labels)) valid.add(s.labels);
       }
       for (const sample of s.samples) {
         if (!Number.isSafeInteger(sample.t) || sample.t < 0) {
@@ -130,20 +149,34 @@ export class IngestLimiter {
   /** Counts the series a write created against the tenant's limit. */
   async commit(tenant: string, newSeries: number): Promise<void> {
     if (newSeries <= 0) return;
-    await casUpdate<SeriesCounter>(this.store, limitKeys.counters(tenant), 'series', (c) => ({ series: (c?.series ?? 0) + newSeries }));
+    const updated = await casUpdate<SeriesCounter>(this.store, limitKeys.counters(tenant), 'series', (c) => ({ series: (c?.series ?? 0) + newSeries }));
+    if (updated) this.counted.set(tenant, { series: updated.series, readAt: this.clock.now() });
   }
 
   async seriesCount(tenant: string): Promise<number> {
-    return (await this.store.get<SeriesCounter>(limitKeys.counters(tenant), 'series'))?.value.series ?? 0;
+    const series = (await this.store.get<SeriesCounter>(limitKeys.counters(tenant), 'series'))?.value.series ?? 0;
+    this.counted.set(tenant, { series, readAt: this.clock.now() });
+    return series;
+  }
+
+  /**
+   * The tenant's series count as of at most COUNT_FRESH_MS ago: the read every request would
+   * otherwise make costs as much as a small request's own write. This instance's own creations
+   * are in it at once; other instances' within that time.
+   */
+  private async recentSeriesCount(tenant: string): Promise<number> {
+    const known = this.counted.get(tenant);
+    if (known && this.clock.now() - known.readAt < COUNT_FRESH_MS) return known.series;
+    return this.seriesCount(tenant);
   }
 
   private async checkSeries(tenant: string, series: SeriesInput[], limits: TenantLimits): Promise<void> {
     if (limits.maxSeries === 0) return;
-    const current = await this.seriesCount(tenant);
+    const current = await this.recentSeriesCount(tenant);
     // Only a request that could cross the limit pays for identifying and looking up its series.
     if (current + series.length <= limits.maxSeries) return;
     const ids = new Map<string, Labels>();
-    for (const s of series) ids.set(fingerprint(s.labels), s.labels);
+    for (const s of series) ids.set(s.id ?? fingerprint(s.labels), s.labels);
     let fresh = 0;
     for (const [id, labels] of ids) {
       const known = await this.store.get(seriesKeys.seriesIndex(tenant, labels[METRIC_NAME] ?? ''), id);

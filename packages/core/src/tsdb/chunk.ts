@@ -11,8 +11,12 @@ export interface ChunkSample {
 }
 
 export class ByteWriter {
-  private buf = new Uint8Array(64);
+  private buf: Uint8Array;
   private len = 0;
+  /** `capacity`: the expected size, so a writer told it never grows. */
+  constructor(capacity = 64) {
+    this.buf = new Uint8Array(Math.max(16, capacity));
+  }
   private ensure(n: number) {
     if (this.len + n <= this.buf.length) return;
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
@@ -20,7 +24,7 @@ export class ByteWriter {
     this.buf = next;
   }
   byte(b: number) {
-    this.ensure(1);
+    if (this.len === this.buf.length) this.ensure(1);
     this.buf[this.len++] = b;
   }
   bytes(b: Uint8Array) {
@@ -28,14 +32,36 @@ export class ByteWriter {
     this.buf.set(b, this.len);
     this.len += b.length;
   }
+  /** The 8 bytes of a 16-digit hex string (validated: anything else throws). */
+  hex8(hex: string) {
+    if (hex.length !== 16) throw new Error(`${JSON.stringify(hex)} is not a 16-digit hex fingerprint`);
+    this.ensure(8);
+    for (let i = 0; i < 16; i += 2) {
+      const hi = HEX_VALUE[hex.charCodeAt(i)] ?? 16;
+      const lo = HEX_VALUE[hex.charCodeAt(i + 1)] ?? 16;
+      if ((hi | lo) > 15) throw new Error(`${JSON.stringify(hex)} is not a 16-digit hex fingerprint`);
+      this.buf[this.len++] = (hi << 4) | lo;
+    }
+  }
   /** Zig-zag varint of a safe integer (deltas fit easily in 53 bits). */
   varint(n: number) {
     let z = n >= 0 ? n * 2 : -n * 2 - 1;
+    if (z < 0x80 && this.len < this.buf.length) {
+      this.buf[this.len++] = z;
+      return;
+    }
     while (z >= 0x80) {
       this.byte((z % 0x80) | 0x80);
       z = Math.floor(z / 0x80);
     }
     this.byte(z);
+  }
+  /** The 8 bytes of a double, big-endian, NaN payloads as they are. */
+  float64(v: number) {
+    this.ensure(8);
+    scratch.setFloat64(0, v);
+    this.buf.set(scratchBytes, this.len);
+    this.len += 8;
   }
   result(): Uint8Array {
     return this.buf.subarray(0, this.len);
@@ -44,6 +70,12 @@ export class ByteWriter {
     return this.len;
   }
 }
+
+/** Lower-case hex digits by character code (16 for anything else). */
+const HEX_VALUE = Array.from({ length: 128 }, (_, c) => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : 16));
+/** One 8-byte scratch area for a double's bits: the codec is synchronous, so one is enough. */
+const scratchBytes = new Uint8Array(8);
+const scratch = new DataView(scratchBytes.buffer);
 
 export class ByteReader {
   private pos = 0;
@@ -86,30 +118,30 @@ const INT_LIMIT = 2 ** 50;
  */
 export function writeSamples(w: ByteWriter, samples: readonly ChunkSample[], baseT = 0): void {
   w.varint(samples.length);
-  const view = new DataView(new ArrayBuffer(8));
   let prevHi = 0;
   let prevLo = 0;
   let prevT = baseT;
   let prevDelta = 0;
-  samples.forEach((s, i) => {
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i]!;
     const delta = s.t - prevT;
     w.varint(i === 0 ? delta : delta - prevDelta);
     if (i > 0) prevDelta = delta;
     prevT = s.t;
-    view.setFloat64(0, s.v);
-    const hi = view.getUint32(0);
-    const lo = view.getUint32(4);
+    scratch.setFloat64(0, s.v);
+    const hi = scratch.getUint32(0);
+    const lo = scratch.getUint32(4);
     if (i > 0 && hi === prevHi && lo === prevLo) w.byte(SAME);
     else if (Number.isInteger(s.v) && Math.abs(s.v) < INT_LIMIT && !Object.is(s.v, -0)) {
       w.byte(INT);
       w.varint(s.v);
     } else {
       w.byte(RAW);
-      w.bytes(new Uint8Array(view.buffer.slice(0)));
+      w.float64(s.v);
     }
     prevHi = hi;
     prevLo = lo;
-  });
+  }
 }
 
 export function readSamples(r: ByteReader, baseT = 0): ChunkSample[] {

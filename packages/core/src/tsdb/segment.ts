@@ -13,7 +13,6 @@ import { ByteReader, ByteWriter, readSamples, writeSamples, type ChunkSample } f
  */
 const FORMAT = 1;
 const ID_BYTES = 8;
-const HEX_ID = /^[0-9a-f]{16}$/;
 
 export interface SegmentSeries {
   id: string;
@@ -22,14 +21,20 @@ export interface SegmentSeries {
   samples: ChunkSample[];
 }
 
-export function encodeSegment(series: readonly SegmentSeries[]): Uint8Array {
+/** `sizeHint`: an upper bound of the encoded size, if the caller knows one (the writer then never grows). */
+export function encodeSegment(series: readonly SegmentSeries[], sizeHint = 64): Uint8Array {
   let baseT = Number.POSITIVE_INFINITY;
   for (const s of series) if (s.samples.length > 0 && s.samples[0]!.t < baseT) baseT = s.samples[0]!.t;
   if (!Number.isFinite(baseT)) baseT = 0;
   const metrics = new Map<string, number>();
-  for (const s of series) if (!metrics.has(s.metric)) metrics.set(s.metric, metrics.size);
+  let lastMetric: string | undefined;
+  for (const s of series) {
+    if (s.metric === lastMetric) continue;
+    lastMetric = s.metric;
+    if (!metrics.has(s.metric)) metrics.set(s.metric, metrics.size);
+  }
 
-  const w = new ByteWriter();
+  const w = new ByteWriter(sizeHint);
   w.varint(FORMAT);
   w.varint(baseT);
   w.varint(metrics.size);
@@ -39,10 +44,15 @@ export function encodeSegment(series: readonly SegmentSeries[]): Uint8Array {
     w.bytes(bytes);
   }
   w.varint(series.length);
+  let lastIndex = 0;
+  lastMetric = undefined;
   for (const s of series) {
-    if (!HEX_ID.test(s.id)) throw new Error(`series id ${JSON.stringify(s.id)} is not a 16-digit hex fingerprint`);
-    w.bytes(Buffer.from(s.id, 'hex'));
-    w.varint(metrics.get(s.metric)!);
+    w.hex8(s.id);
+    if (s.metric !== lastMetric) {
+      lastMetric = s.metric;
+      lastIndex = metrics.get(s.metric)!;
+    }
+    w.varint(lastIndex);
     writeSamples(w, s.samples, baseT);
   }
   return w.result();

@@ -29,10 +29,12 @@ export { BUCKET_MS, DEFAULT_COMPACTION_GRACE_MS, DEFAULT_RETENTION_MS, DEFAULT_S
 export { decodeSegment, type SegmentSeries } from './segment';
 export type { CompactionReport } from './compaction';
 
+/** A series to write. Properties in the order the remote-write decoder creates them, so both kinds share one object shape. */
 interface SeriesEntry {
-  id: string;
   labels: Labels;
   samples: ChunkSample[];
+  id: string;
+  metric: string;
 }
 
 /** Head partitions whose segments an instance tracks for incremental reads. */
@@ -87,6 +89,8 @@ const MAX_SEGMENT_BYTES = 192 * 1024;
 /** Upper bounds of encoded sizes, used to split a request into segments before encoding it. */
 const SERIES_OVERHEAD_BYTES = 16;
 const SAMPLE_BOUND_BYTES = 18;
+/** Room for a segment's header besides its metric names (the writer grows past it if needed). */
+const SEGMENT_HEADER_BOUND = 4096;
 /** A metric with this many series not yet known to the instance has its index read at once, instead of one conditional write per series. */
 const INDEX_PRELOAD_MIN = 8;
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
@@ -145,7 +149,7 @@ export class SeriesStore {
       lastLabels = s.labels;
       lastId = id;
       let entry = bySeries.get(id);
-      if (!entry) bySeries.set(id, (entry = { id, labels: s.labels, samples: [] }));
+      if (!entry) bySeries.set(id, (entry = { labels: s.labels, samples: [], id, metric: s.labels[METRIC_NAME] ?? '' }));
       entry.samples.push({ t: s.t, v: s.v });
     }
     return this.writeEntries(tenant, [...bySeries.values()], samples.length);
@@ -155,14 +159,19 @@ export class SeriesStore {
    * Writes samples already grouped by series, as decoders deliver them (no regrouping). A label
    * set repeated in the input is fine: readers merge a series' samples by fingerprint.
    */
-  async writeSeries(tenant: string, series: readonly { labels: Labels; samples: readonly ChunkSample[] }[]): Promise<WriteResult> {
+  async writeSeries(tenant: string, series: readonly { labels: Labels; samples: readonly ChunkSample[]; id?: string; metric?: string }[]): Promise<WriteResult> {
     const entries: SeriesEntry[] = new Array(series.length);
     let count = 0;
     for (let i = 0; i < series.length; i++) {
       const s = series[i]!;
-      // Sorting (several samples) works on a copy: the caller's arrays stay as they were.
-      entries[i] = { id: fingerprint(s.labels), labels: s.labels, samples: s.samples.length === 1 ? (s.samples as ChunkSample[]) : s.samples.slice() };
       count += s.samples.length;
+      // A single-sample series that comes identified (the remote-write decoder's) is used as it is.
+      if (s.samples.length === 1 && s.id !== undefined && s.metric !== undefined) {
+        entries[i] = s as SeriesEntry;
+        continue;
+      }
+      // Sorting (several samples) works on a copy: the caller's arrays stay as they were.
+      entries[i] = { labels: s.labels, samples: s.samples.length === 1 ? (s.samples as ChunkSample[]) : s.samples.slice(), id: s.id ?? fingerprint(s.labels), metric: s.labels[METRIC_NAME] ?? '' };
     }
     return this.writeEntries(tenant, entries, count);
   }
@@ -173,15 +182,26 @@ export class SeriesStore {
     // Series of one shard and slice share a segment.
     const groups = new Map<number, { shard: number; slice: number; series: SegmentSeries[] }>();
     let minSlice = Number.POSITIVE_INFINITY;
-    for (const { id, labels, samples: list } of bySeries) {
-      const metric = labels[METRIC_NAME] ?? '';
-      const shard = this.shard(tenant, metric);
-      for (const [slice, sliceSamples] of bySlice(list)) {
+    // Decoders deliver the series of one metric together: its shard is looked up once a run.
+    let lastMetric: string | undefined;
+    let shard = 0;
+    for (const entry of bySeries) {
+      if (entry.metric !== lastMetric) {
+        lastMetric = entry.metric;
+        shard = this.shard(tenant, entry.metric);
+      }
+      const list = entry.samples;
+      // Most requests carry one sample per series: the entry is its own segment series.
+      const slices = list.length === 1 ? undefined : bySlice(list);
+      if (slices === undefined || slices.length === 1) {
+        const slice = slices === undefined ? sliceOf(list[0]!.t) : slices[0]![0];
         minSlice = Math.min(minSlice, slice);
-        const key = slice * DEFAULT_SHARDS + shard;
-        let group = groups.get(key);
-        if (!group) groups.set(key, (group = { shard, slice, series: [] }));
-        group.series.push({ id, metric, samples: sliceSamples });
+        this.groupOf(groups, shard, slice).push(slices === undefined ? entry : { id: entry.id, metric: entry.metric, samples: slices[0]![1] });
+        continue;
+      }
+      for (const [slice, sliceSamples] of slices) {
+        minSlice = Math.min(minSlice, slice);
+        this.groupOf(groups, shard, slice).push({ id: entry.id, metric: entry.metric, samples: sliceSamples });
       }
     }
     // The watermark starts just below the first data, so compaction has a place to begin, and
@@ -197,13 +217,15 @@ export class SeriesStore {
     const heads: { shard: number; slice: number; sk: string; maxT: number }[] = [];
     const now = this.clock.now();
     for (const { shard, slice, series } of groups.values()) {
-      // Sorted by id, so the same samples always make the same segments, whatever order they came in.
-      series.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      // In the order they came: a retried or redelivered request carries the same bytes, so it
+      // makes the same segments (same keys). The same samples in another order make another
+      // segment, which reads and compaction merge by series and timestamp like any overlap.
+      // (Sorting 10k ids by string cost more than encoding the segment.)
       const expiresAt = (slice + 1) * SLICE_MS + this.retentionMs;
       // A slice closed by now may be compacted already: mark the segment so compaction returns for it.
       const late = (slice + 1) * SLICE_MS + this.graceMs / 2 <= now;
-      for (const part of splitBySize(series)) {
-        const bytes = encodeSegment(part);
+      for (const { part, bytes: bound } of splitBySize(series)) {
+        const bytes = encodeSegment(part, bound + SEGMENT_HEADER_BOUND);
         let maxT = 0;
         let n = 0;
         for (const s of part) {
@@ -238,9 +260,12 @@ export class SeriesStore {
     const metrics = new Set<string>();
     const known = this.knownOf(tenant);
     const unknown = new Map<string, { id: string; labels: Labels }[]>();
-    for (const { id, labels } of bySeries) {
-      const metric = labels[METRIC_NAME] ?? '';
-      metrics.add(metric);
+    let lastMetric: string | undefined;
+    for (const { id, labels, metric } of bySeries) {
+      if (metric !== lastMetric) {
+        lastMetric = metric;
+        metrics.add(metric);
+      }
       if (known.has(id)) continue;
       const list = unknown.get(metric);
       if (list) list.push({ id, labels });
@@ -262,6 +287,13 @@ export class SeriesStore {
       if (created) await this.createIfAbsent(seriesKeys.metricNames(tenant), metric, {});
     }
     return { newSeries, metrics };
+  }
+
+  private groupOf(groups: Map<number, { shard: number; slice: number; series: SegmentSeries[] }>, shard: number, slice: number): SegmentSeries[] {
+    const key = slice * DEFAULT_SHARDS + shard;
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { shard, slice, series: [] }));
+    return group.series;
   }
 
   /** Series of a tenant known to be indexed (one set per tenant, so lookups hash the id alone). */
@@ -535,16 +567,23 @@ function bySlice(list: ChunkSample[]): [number, ChunkSample[]][] {
   return [...out];
 }
 
-/** Consecutive runs of series whose encoding stays under the segment size limit. */
-function* splitBySize(series: SegmentSeries[]): Generator<SegmentSeries[]> {
+/** Consecutive runs of series whose encoding stays under the segment size limit, with a bound of each run's encoded size. */
+function splitBySize(series: SegmentSeries[]): { part: SegmentSeries[]; bytes: number }[] {
+  const parts: { part: SegmentSeries[]; bytes: number }[] = [];
   let part: SegmentSeries[] = [];
   let bytes = 0;
+  const close = () => {
+    parts.push({ part, bytes });
+    part = [];
+    bytes = 0;
+  };
   for (const s of series) {
     const size = SERIES_OVERHEAD_BYTES + s.samples.length * SAMPLE_BOUND_BYTES;
-    if (part.length > 0 && bytes + size > MAX_SEGMENT_BYTES) {
-      yield part;
-      part = [];
-      bytes = 0;
+    if (part.length > 0 && bytes + size > MAX_SEGMENT_BYTES) close();
+    if (bytes + size <= MAX_SEGMENT_BYTES) {
+      part.push(s);
+      bytes += size;
+      continue;
     }
     // A series too large for one segment is cut into several.
     for (let i = 0; i < s.samples.length; ) {
@@ -553,14 +592,11 @@ function* splitBySize(series: SegmentSeries[]): Generator<SegmentSeries[]> {
       i += take.length;
       part.push({ id: s.id, metric: s.metric, samples: take });
       bytes += SERIES_OVERHEAD_BYTES + take.length * SAMPLE_BOUND_BYTES;
-      if (i < s.samples.length) {
-        yield part;
-        part = [];
-        bytes = 0;
-      }
+      if (i < s.samples.length) close();
     }
   }
-  if (part.length > 0) yield part;
+  if (part.length > 0) close();
+  return parts;
 }
 
 function allShards(): number[] {

@@ -1,9 +1,11 @@
+import protobuf from 'protobufjs';
 import SnappyJS from 'snappyjs';
 import { ValidationError } from '../../errors';
-import { METRIC_NAME, type Labels } from '../../model';
+import { fingerprint, Fnv64, METRIC_NAME, type Labels } from '../../model';
 import type { SeriesInput } from '../../limits';
+import { LabelSetCache } from '../label-sets';
 import type { MetricMetadata } from '../metadata';
-import { METRIC_TYPES, WriteRequestType, toNumber, type MetricType, type PbWriteRequest } from './proto';
+import { METRIC_TYPES, WriteRequestType, type MetricType } from './proto';
 
 export interface DecodedWriteRequest {
   series: SeriesInput[];
@@ -17,66 +19,360 @@ export interface DecodedWriteRequest {
 /** Bound on the decompressed size: a snappy header may claim any length (a decompression bomb). */
 export const MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 
+/** The native snappy binding's part Vigil uses (the optional dependency `snappy`, a prebuilt N-API library). */
+interface NativeSnappy {
+  uncompressSync(input: Buffer, options: { asBuffer: true }): Buffer;
+}
+
+/** Not a literal: bundlers leave it alone, so a function bundle without the native library falls back to snappyjs. */
+const NATIVE_SNAPPY = 'snappy';
+let nativeSnappy: NativeSnappy | null | undefined;
+
+/** The native binding, loaded on first use; null where it is not installed (a function bundle, another platform). */
+function loadNativeSnappy(): NativeSnappy | null {
+  if (nativeSnappy === undefined) {
+    try {
+      nativeSnappy = (typeof require === 'function' ? (require(NATIVE_SNAPPY) as NativeSnappy) : null) ?? null;
+    } catch {
+      nativeSnappy = null;
+    }
+  }
+  return nativeSnappy;
+}
+
+/** Whether snappy blocks are decoded natively in this process (for logs and benchmarks). */
+export const nativeSnappyLoaded = (): boolean => loadNativeSnappy() !== null;
+
 /**
- * Snappy block format (not the framed format), as remote write 1.0 specifies. The length header
- * is checked before anything is allocated: a header may claim any size (a decompression bomb).
+ * Snappy block format (not the framed format), as remote write 1.0 specifies: natively where the
+ * binding is installed (several times faster than snappyjs, which was most of decoding a small
+ * request), else with snappyjs. The length header is checked before anything is allocated: a
+ * header may claim any size (a decompression bomb).
  */
 export function snappyDecode(body: Uint8Array, maxBytes = MAX_DECOMPRESSED_BYTES): Uint8Array {
+  // A Buffer in gives a Buffer out (a view, no copy here), and protobufjs reads strings from a
+  // Buffer with Node's native UTF-8 decoder instead of its JavaScript one.
+  const input = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const claimed = snappyLength(input);
+  if (claimed === undefined) throw ValidationError.single('', 'corrupt snappy data: invalid length header');
+  if (claimed > maxBytes) throw ValidationError.single('', `corrupt snappy data: uncompressed length ${claimed} is too big (limit ${maxBytes} bytes)`);
   try {
-    // A Buffer in gives a Buffer out (a view, no copy here), and protobufjs reads strings from a
-    // Buffer with Node's native UTF-8 decoder instead of its JavaScript one.
-    return SnappyJS.uncompress(Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength), maxBytes);
+    const native = loadNativeSnappy();
+    const out = native ? native.uncompressSync(input, { asBuffer: true }) : SnappyJS.uncompress(input, maxBytes);
+    if (out.length !== claimed) throw new Error(`uncompressed to ${out.length} bytes, not the ${claimed} its header says`);
+    return out;
   } catch (err) {
     throw ValidationError.single('', `corrupt snappy data: ${(err as Error).message}`);
   }
+}
+
+/** The uncompressed length a snappy block starts with (a varint of at most 32 bits), or undefined if it is malformed. */
+function snappyLength(input: Uint8Array): number | undefined {
+  let length = 0;
+  for (let i = 0; i < 5 && i < input.length; i++) {
+    length += (input[i]! & 0x7f) * 2 ** (7 * i);
+    if (input[i]! < 0x80) return length <= 0xffffffff ? length : undefined;
+  }
+  return undefined;
 }
 
 export function snappyEncode(data: Uint8Array): Uint8Array {
   return SnappyJS.compress(data);
 }
 
+/** The label sets of series this instance has decoded: shared by every request of a warm instance. */
+export const decodedLabelSets = new LabelSetCache();
+
+export interface DecodeOptions {
+  /** Where label sets seen before are found by their bytes' fingerprint (default: the instance's shared cache). */
+  labelSets?: LabelSetCache;
+}
+
 /**
  * Decodes a remote-write 1.0 body (snappy block-compressed protobuf WriteRequest) into series.
  * Every problem is a ValidationError (400): corrupt snappy, truncated or malformed protobuf,
- * duplicate label names. Empty label values are dropped (in Prometheus an empty value is an
- * absent label). Label syntax and limits are checked by the limiter.
+ * invalid UTF-8, duplicate label names. Empty label values are dropped (in Prometheus an empty
+ * value is an absent label). Label syntax and limits are checked by the limiter.
  */
-export function decodeRemoteWrite(body: Uint8Array): DecodedWriteRequest {
+export function decodeRemoteWrite(body: Uint8Array, options: DecodeOptions = {}): DecodedWriteRequest {
   const raw = snappyDecode(body);
-  let request: PbWriteRequest;
   try {
-    request = WriteRequestType.decode(raw) as unknown as PbWriteRequest;
+    return new WriteRequestDecoder(raw, options.labelSets ?? decodedLabelSets).decode();
   } catch (err) {
+    if (err instanceof ValidationError) throw err;
     throw ValidationError.single('', `malformed protobuf WriteRequest: ${(err as Error).message}`);
   }
-  const series: SeriesInput[] = [];
-  let exemplarsIgnored = 0;
-  let histogramsIgnored = 0;
-  for (let i = 0; i < request.timeseries.length; i++) {
-    const ts = request.timeseries[i]!;
-    exemplarsIgnored += ts.exemplars.length;
-    histogramsIgnored += ts.histograms.length;
-    if (ts.samples.length === 0) continue;
-    const labels: Labels = {};
-    for (const label of ts.labels) {
-      if (Object.prototype.hasOwnProperty.call(labels, label.name)) {
-        throw ValidationError.single(`timeseries[${i}].labels`, `duplicate label name ${JSON.stringify(label.name.slice(0, 64))}`);
-      }
-      if (label.value !== '') labels[label.name] = label.value;
-    }
-    if (labels[METRIC_NAME] === undefined) throw ValidationError.single(`timeseries[${i}].labels`, 'series has no metric name (__name__ label)');
-    const samples = new Array<{ t: number; v: number }>(ts.samples.length);
-    for (let k = 0; k < ts.samples.length; k++) {
-      const s = ts.samples[k]!;
-      // Sample objects carry the value as decoded: stale-marker NaN bits survive (see promql/source).
-      samples[k] = { t: toNumber(s.timestamp), v: s.value };
-    }
-    series.push({ labels, samples });
+}
+
+const LEN = 2;
+const VARINT = 0;
+const FIXED64 = 1;
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A WriteRequest walked field by field with protobufjs' wire reader, instead of decoded into
+ * one object per message by its reflection decoder. The point is what it does not build: a
+ * series' labels are kept as byte ranges and hashed as they are (Prometheus sends each series'
+ * labels sorted by name, so the bytes on the wire are exactly what the fingerprint hashes); only
+ * a label set the instance has not seen is decoded into strings. Samples become `{t, v}` at once.
+ */
+class WriteRequestDecoder {
+  private readonly reader: protobuf.Reader;
+  private readonly buf: Uint8Array;
+  private readonly view: DataView;
+  private readonly series: SeriesInput[] = [];
+  private readonly metadata: MetricMetadata[] = [];
+  private exemplarsIgnored = 0;
+  private histogramsIgnored = 0;
+  /** Byte ranges of the current series' labels: name start, name end, value start, value end. */
+  private ranges = new Int32Array(4 * 32);
+  private readonly hash = new Fnv64();
+  /** The fingerprint of the label set labelsOf() returned last. */
+  private lastId = '';
+
+  constructor(
+    buf: Uint8Array,
+    private readonly labelSets: LabelSetCache,
+  ) {
+    this.buf = buf;
+    this.reader = protobuf.Reader.create(buf);
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
-  const metadata: MetricMetadata[] = request.metadata
-    .filter((m) => m.metric_family_name !== '')
-    .map((m) => ({ metric: m.metric_family_name, type: METRIC_TYPES[m.type] ?? 'unknown', help: m.help, unit: m.unit }));
-  return { series, metadata, exemplarsIgnored, histogramsIgnored };
+
+  decode(): DecodedWriteRequest {
+    const r = this.reader;
+    const end = this.buf.length;
+    while (r.pos < end) {
+      const tag = r.uint32();
+      const field = tag >>> 3;
+      if (field === 1 && (tag & 7) === LEN) this.timeSeries(this.embeddedEnd(end));
+      else if (field === 3 && (tag & 7) === LEN) this.metricMetadata(this.embeddedEnd(end));
+      else this.skip(tag, (1 << 1) | (1 << 3));
+    }
+    return { series: this.series, metadata: this.metadata, exemplarsIgnored: this.exemplarsIgnored, histogramsIgnored: this.histogramsIgnored };
+  }
+
+  /** Reads a length prefix and returns where the embedded message ends, checked against its parent's end. */
+  private embeddedEnd(parentEnd: number): number {
+    const length = this.reader.uint32();
+    const end = this.reader.pos + length;
+    if (end > parentEnd) throw new Error(`length ${length} at offset ${this.reader.pos} runs past the end of its message`);
+    return end;
+  }
+
+  /** Skips an unknown field; a field the message declares (a bit of `declared`) with another wire type is malformed. */
+  private skip(tag: number, declared: number): void {
+    const field = tag >>> 3;
+    if (field < 31 && ((declared >>> field) & 1) === 1) throw new Error(`field ${field} has wire type ${tag & 7}, which it cannot have`);
+    this.reader.skipType(tag & 7, 0, field);
+  }
+
+  private done(end: number): void {
+    if (this.reader.pos !== end) throw new Error(`field runs past the end of its message at offset ${end}`);
+  }
+
+  private timeSeries(end: number): void {
+    const r = this.reader;
+    const index = this.series.length + this.skippedSeries;
+    let labelCount = 0;
+    // Most series carry one sample: its array is made at its exact size once the series is read.
+    let first: { t: number; v: number } | undefined;
+    let samples: { t: number; v: number }[] | undefined;
+    while (r.pos < end) {
+      const tag = r.uint32();
+      const field = tag >>> 3;
+      const wireType = tag & 7;
+      if (field === 1 && wireType === LEN) {
+        if (4 * labelCount === this.ranges.length) this.growRanges();
+        this.label(this.embeddedEnd(end), labelCount++);
+      } else if (field === 2 && wireType === LEN) {
+        const sample = this.sample(this.embeddedEnd(end));
+        if (first === undefined) first = sample;
+        else if (samples === undefined) samples = [first, sample];
+        else samples.push(sample);
+      } else {
+        if (field === 3) this.exemplarsIgnored++;
+        else if (field === 4) this.histogramsIgnored++;
+        this.skip(tag, (1 << 1) | (1 << 2));
+      }
+    }
+    this.done(end);
+    if (first === undefined) {
+      this.skippedSeries++;
+      return;
+    }
+    const labels = this.labelsOf(index, labelCount);
+    // The shape the series store works on (labels, samples, id, metric): it takes these objects as they are.
+    this.series.push({ labels, samples: samples ?? [first], id: this.lastId, metric: labels[METRIC_NAME]! });
+  }
+
+  /** Series without samples (exemplars or native histograms only) are not stored, but count in `timeseries[i]` paths. */
+  private skippedSeries = 0;
+
+  private growRanges(): void {
+    const next = new Int32Array(this.ranges.length * 2);
+    next.set(this.ranges);
+    this.ranges = next;
+  }
+
+  private label(end: number, at: number): void {
+    const r = this.reader;
+    const ranges = this.ranges;
+    // Absent fields are empty strings in proto3; a repeated field keeps its last value.
+    ranges[4 * at] = ranges[4 * at + 1] = ranges[4 * at + 2] = ranges[4 * at + 3] = r.pos;
+    while (r.pos < end) {
+      const tag = r.uint32();
+      const field = tag >>> 3;
+      if ((field === 1 || field === 2) && (tag & 7) === LEN) {
+        const fieldEnd = this.embeddedEnd(end);
+        const slot = 4 * at + (field === 1 ? 0 : 2);
+        ranges[slot] = r.pos;
+        ranges[slot + 1] = fieldEnd;
+        r.pos = fieldEnd;
+      } else this.skip(tag, (1 << 1) | (1 << 2));
+    }
+    this.done(end);
+  }
+
+  private sample(end: number): { t: number; v: number } {
+    const r = this.reader;
+    let t = 0;
+    let v = 0;
+    // What every sender writes: the value (tag 0x09, 8 bytes little-endian), then the timestamp (tag 0x10, a varint).
+    const pos = r.pos;
+    if (end - pos >= 11 && this.buf[pos] === 0x09 && this.buf[pos + 9] === 0x10) {
+      v = this.view.getFloat64(pos + 1, true);
+      r.pos = pos + 10;
+      t = this.int64(end);
+    }
+    while (r.pos < end) {
+      const tag = r.uint32();
+      const field = tag >>> 3;
+      const wireType = tag & 7;
+      // Sample objects carry the value as decoded: stale-marker NaN bits survive (see promql/source).
+      if (field === 1 && wireType === FIXED64) v = r.double();
+      else if (field === 2 && wireType === VARINT) t = this.int64(end);
+      else this.skip(tag, (1 << 1) | (1 << 2));
+    }
+    this.done(end);
+    return { t, v };
+  }
+
+  /** A varint int64 as a number (two's complement for negatives; beyond 2^53 it rounds, as Long#toNumber does). */
+  private int64(end: number): number {
+    const buf = this.buf;
+    const r = this.reader;
+    let lo = 0;
+    let hi = 0;
+    let shift = 0;
+    for (;;) {
+      if (r.pos >= end) throw new Error(`varint runs past the end of its message at offset ${r.pos}`);
+      const b = buf[r.pos++]!;
+      if (shift < 28) lo |= (b & 0x7f) << shift;
+      else if (shift === 28) {
+        lo |= (b & 0x0f) << 28;
+        hi |= (b & 0x7f) >> 4;
+      } else if (shift < 64) hi |= (b & 0x7f) << (shift - 32);
+      if (b < 0x80) break;
+      shift += 7;
+      if (shift >= 70) throw new Error(`varint longer than 10 bytes at offset ${r.pos}`);
+    }
+    return (hi | 0) * 0x100000000 + (lo >>> 0);
+  }
+
+  /**
+   * The series' label set: the one decoded before for the same bytes when the labels come
+   * sorted by name (as Prometheus sends them), else decoded now. Empty values are absent labels.
+   */
+  private labelsOf(index: number, count: number): Labels {
+    const buf = this.buf;
+    const ranges = this.ranges;
+    let sorted = true;
+    const h = this.hash.reset();
+    for (let i = 0; i < count; i++) {
+      const nameStart = ranges[4 * i]!;
+      const nameEnd = ranges[4 * i + 1]!;
+      if (i > 0 && compareBytes(buf, ranges[4 * (i - 1)]!, ranges[4 * (i - 1) + 1]!, nameStart, nameEnd) >= 0) {
+        sorted = false;
+        break;
+      }
+      for (let k = nameStart; k < nameEnd; k++) {
+        // Byte order is the UTF-16 order fingerprints sort by for ASCII names (valid names are).
+        if (buf[k]! >= 0x80) sorted = false;
+      }
+      if (ranges[4 * i + 2] === ranges[4 * i + 3]) continue;
+      h.field(buf, nameStart, nameEnd);
+      h.field(buf, ranges[4 * i + 2]!, ranges[4 * i + 3]!);
+    }
+    if (sorted) {
+      const known = this.labelSets.get(h.hi, h.lo);
+      if (known !== undefined) {
+        this.lastId = known.id;
+        return known.labels;
+      }
+    }
+    const labels: Labels = {};
+    for (let i = 0; i < count; i++) {
+      const name = this.text(ranges[4 * i]!, ranges[4 * i + 1]!);
+      if (Object.prototype.hasOwnProperty.call(labels, name)) {
+        throw ValidationError.single(`timeseries[${index}].labels`, `duplicate label name ${JSON.stringify(name.slice(0, 64))}`);
+      }
+      const value = this.text(ranges[4 * i + 2]!, ranges[4 * i + 3]!);
+      if (value !== '') labels[name] = value;
+    }
+    if (labels[METRIC_NAME] === undefined) throw ValidationError.single(`timeseries[${index}].labels`, 'series has no metric name (__name__ label)');
+    if (!sorted) {
+      // Unsorted labels (not what Prometheus sends) are hashed from their strings and not remembered.
+      this.lastId = fingerprint(labels);
+      return labels;
+    }
+    const known = this.labelSets.set(h.hi, h.lo, h.digest(), labels);
+    this.lastId = known.id;
+    return known.labels;
+  }
+
+  private text(start: number, end: number): string {
+    if (start === end) return '';
+    try {
+      return utf8Strict.decode(this.buf.subarray(start, end));
+    } catch {
+      throw new Error(`invalid UTF-8 in a string at offset ${start}`);
+    }
+  }
+
+  private metricMetadata(end: number): void {
+    const r = this.reader;
+    let type = 0;
+    let name = '';
+    let help = '';
+    let unit = '';
+    while (r.pos < end) {
+      const tag = r.uint32();
+      const field = tag >>> 3;
+      const wireType = tag & 7;
+      if (field === 1 && wireType === VARINT) type = r.uint32();
+      else if ((field === 2 || field === 4 || field === 5) && wireType === LEN) {
+        const fieldEnd = this.embeddedEnd(end);
+        const text = this.text(r.pos, fieldEnd);
+        r.pos = fieldEnd;
+        if (field === 2) name = text;
+        else if (field === 4) help = text;
+        else unit = text;
+      } else this.skip(tag, (1 << 1) | (1 << 2) | (1 << 4) | (1 << 5));
+    }
+    this.done(end);
+    if (name !== '') this.metadata.push({ metric: name, type: METRIC_TYPES[type] ?? 'unknown', help, unit });
+  }
+}
+
+/** Compares two byte ranges of `buf` as strings of bytes (memcmp, then the shorter first). */
+function compareBytes(buf: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
+  const n = Math.min(aEnd - aStart, bEnd - bStart);
+  for (let i = 0; i < n; i++) {
+    const d = buf[aStart + i]! - buf[bStart + i]!;
+    if (d !== 0) return d;
+  }
+  return aEnd - aStart - (bEnd - bStart);
 }
 
 export interface EncodeSeries {

@@ -5,8 +5,14 @@ import { IngestProtocolError } from '../errors';
 import { checkRemoteWriteHeaders } from './http';
 import { decodeRemoteWrite, encodeRemoteWrite, snappyEncode } from './decode';
 import { WriteRequestType } from './proto';
+import { fingerprint, type Labels } from '../../model';
+import { LabelSetCache } from '../label-sets';
 
 const T = 1_763_800_000_000;
+/** Decoded series carry their labels' fingerprint. */
+const withIds = (series: { labels: Labels; samples: { t: number; v: number }[] }[]) => series.map((s) => ({ ...s, id: fingerprint(s.labels), metric: s.labels.__name__ }));
+/** A raw WriteRequest body, snappy-compressed, from protobufjs' reflection encoder. */
+const body = (request: object) => snappyEncode(WriteRequestType.encode(WriteRequestType.fromObject(request)).finish());
 const headers = (h: Record<string, string>) => new Headers(h);
 
 describe('remote write decoding', () => {
@@ -19,10 +25,12 @@ describe('remote write decoding', () => {
       [{ metric: 'up', type: 'gauge', help: 'target is up', unit: '' }],
     );
     const decoded = decodeRemoteWrite(body);
-    expect(decoded.series).toEqual([
-      { labels: { __name__: 'up', job: 'node', instance: 'a:9100' }, samples: [{ t: T, v: 1 }, { t: T + 15_000, v: 0 }] },
-      { labels: { __name__: 'temp_celsius', room: 'b' }, samples: [{ t: T, v: -3.25 }] },
-    ]);
+    expect(decoded.series).toEqual(
+      withIds([
+        { labels: { __name__: 'up', job: 'node', instance: 'a:9100' }, samples: [{ t: T, v: 1 }, { t: T + 15_000, v: 0 }] },
+        { labels: { __name__: 'temp_celsius', room: 'b' }, samples: [{ t: T, v: -3.25 }] },
+      ]),
+    );
     expect(decoded.metadata).toEqual([{ metric: 'up', type: 'gauge', help: 'target is up', unit: '' }]);
   });
 
@@ -30,7 +38,7 @@ describe('remote write decoding', () => {
     const body = encodeRemoteWrite([{ labels: { __name__: 'up', job: 'ü' }, samples: [{ t: T, v: 1 }] }]);
     const padded = new Uint8Array(body.length + 7);
     padded.set(body, 3);
-    const expected = [{ labels: { __name__: 'up', job: 'ü' }, samples: [{ t: T, v: 1 }] }];
+    const expected = withIds([{ labels: { __name__: 'up', job: 'ü' }, samples: [{ t: T, v: 1 }] }]);
     expect(decodeRemoteWrite(padded.subarray(3, 3 + body.length)).series).toEqual(expected);
     expect(decodeRemoteWrite(Buffer.from(padded.buffer, 3, body.length)).series).toEqual(expected);
   });
@@ -68,7 +76,66 @@ describe('remote write decoding', () => {
     const decoded = decodeRemoteWrite(snappyEncode(withHistogram));
     expect(decoded.exemplarsIgnored).toBe(1);
     expect(decoded.histogramsIgnored).toBe(1);
-    expect(decoded.series).toEqual([{ labels: { __name__: 'req_total' }, samples: [{ t: T, v: 5 }] }]);
+    expect(decoded.series).toEqual(withIds([{ labels: { __name__: 'req_total' }, samples: [{ t: T, v: 5 }] }]));
+  });
+
+  it('identifies series from their bytes exactly as fingerprint() does from strings, whatever the characters', () => {
+    const values = ['', 'a', 'ü', '€', '日本語', '😀x', 'tab\there', 'x'.repeat(300), '\u0000', 'ÿ', '\u07ff\u0800\uffff'];
+    const series = values.map((v, i) => ({ labels: { __name__: 'm', a: v, b: String(i), zz_last: v } as Labels, samples: [{ t: T + i, v: i }] }));
+    const decoded = decodeRemoteWrite(encodeRemoteWrite(series), { labelSets: new LabelSetCache() }).series;
+    const expected = series.map((s) => {
+      const labels = Object.fromEntries(Object.entries(s.labels).filter(([, v]) => v !== ''));
+      return { labels, samples: s.samples, id: fingerprint(labels), metric: 'm' };
+    });
+    expect(decoded).toEqual(expected);
+  });
+
+  it('hands back one frozen label object per series seen before, and a new one when any byte differs', () => {
+    const labelSets = new LabelSetCache();
+    const first = decodeRemoteWrite(encodeRemoteWrite([{ labels: { __name__: 'up', job: 'a' }, samples: [{ t: T, v: 1 }] }]), { labelSets }).series[0]!;
+    const again = decodeRemoteWrite(encodeRemoteWrite([{ labels: { __name__: 'up', job: 'a' }, samples: [{ t: T + 1, v: 2 }] }]), { labelSets }).series[0]!;
+    const other = decodeRemoteWrite(encodeRemoteWrite([{ labels: { __name__: 'up', job: 'b' }, samples: [{ t: T, v: 1 }] }]), { labelSets }).series[0]!;
+    expect(Object.isFrozen(first.labels)).toBe(true);
+    expect(again.labels).toBe(first.labels);
+    expect(again.samples).toEqual([{ t: T + 1, v: 2 }]);
+    expect(other.labels).toEqual({ __name__: 'up', job: 'b' });
+    expect(other.id).not.toBe(first.id);
+  });
+
+  it('decodes labels that do not come sorted by name from their strings, without remembering them', () => {
+    const labelSets = new LabelSetCache();
+    const unsorted = body({ timeseries: [{ labels: [{ name: 'job', value: 'a' }, { name: '__name__', value: 'up' }], samples: [{ value: 1, timestamp: T }] }] });
+    const [s] = decodeRemoteWrite(unsorted, { labelSets }).series;
+    expect(s).toEqual({ labels: { __name__: 'up', job: 'a' }, samples: [{ t: T, v: 1 }], id: fingerprint({ __name__: 'up', job: 'a' }), metric: 'up' });
+    expect(Object.isFrozen(s!.labels)).toBe(false);
+    expect(labelSets.size).toBe(0);
+  });
+
+  it('bounds the label sets it remembers by bytes', () => {
+    const labelSets = new LabelSetCache(64 * 1024);
+    for (let round = 0; round < 20; round++) {
+      const series = Array.from({ length: 100 }, (_, i) => ({ labels: { __name__: 'm', i: `${round}-${i}` }, samples: [{ t: T, v: 1 }] }));
+      decodeRemoteWrite(encodeRemoteWrite(series), { labelSets });
+    }
+    // 2,000 label sets of about 250 bytes each were decoded; two generations of 64 KiB hold far fewer.
+    expect(labelSets.size).toBeLessThan(600);
+    expect(labelSets.size).toBeGreaterThan(100);
+  });
+
+  it('reads negative and large int64 timestamps as Long#toNumber does', () => {
+    const decoded = decodeRemoteWrite(body({ timeseries: [{ labels: [{ name: '__name__', value: 'x' }], samples: [-1, -T, 2 ** 40 + 3, 0].map((timestamp) => ({ value: 1, timestamp })) }] }));
+    expect(decoded.series[0]!.samples.map((s) => s.t)).toEqual([-1, -T, 2 ** 40 + 3, 0]);
+  });
+
+  it('skips fields it does not know, in every message', () => {
+    const w = protobuf.Writer.create();
+    w.uint32((9 << 3) | 0).uint32(7); // unknown varint in WriteRequest
+    w.uint32((1 << 3) | 2).fork();
+    w.uint32((1 << 3) | 2).fork().uint32((1 << 3) | 2).string('__name__').uint32((7 << 3) | 5).fixed32(1).uint32((2 << 3) | 2).string('up').ldelim();
+    w.uint32((2 << 3) | 2).fork().uint32((3 << 3) | 1).fixed64(0).uint32((1 << 3) | 1).double(4).uint32((2 << 3) | 0).int64(T).ldelim();
+    w.uint32((8 << 3) | 2).bytes(new Uint8Array([1, 2, 3]));
+    w.ldelim();
+    expect(decodeRemoteWrite(snappyEncode(w.finish())).series).toEqual(withIds([{ labels: { __name__: 'up' }, samples: [{ t: T, v: 4 }] }]));
   });
 
   it.each([
@@ -92,6 +159,21 @@ describe('remote write decoding', () => {
       WriteRequestType.fromObject({ timeseries: [{ labels: [{ name: '__name__', value: 'abc' }], samples: [{ value: 1, timestamp: T }] }] }),
     ).finish();
     expect(() => decodeRemoteWrite(snappyEncode(raw.subarray(0, raw.length - 3)))).toThrow(/malformed protobuf WriteRequest/);
+  });
+
+  it.each([
+    ['invalid UTF-8 in a label value', () => {
+      const w = protobuf.Writer.create();
+      w.uint32((1 << 3) | 2).fork().uint32((1 << 3) | 2).fork().uint32((1 << 3) | 2).string('__name__').uint32((2 << 3) | 2).bytes(new Uint8Array([0xc3, 0x28])).ldelim();
+      w.uint32((2 << 3) | 2).fork().uint32((1 << 3) | 1).double(1).ldelim().ldelim();
+      return w.finish();
+    }, /malformed protobuf WriteRequest: invalid UTF-8/],
+    ['a known field with the wrong wire type', () => new Uint8Array([(1 << 3) | 0, 5]), /malformed protobuf/],
+    ['a nested length running past its message', () => new Uint8Array([(1 << 3) | 2, 2, (1 << 3) | 2, 50, 0, 0]), /malformed protobuf WriteRequest: length 50/],
+    ['a varint timestamp longer than 10 bytes', () => new Uint8Array([(1 << 3) | 2, 15, (2 << 3) | 2, 13, (2 << 3) | 0, ...new Array(11).fill(0xff), 1]), /malformed protobuf/],
+  ])('refuses %s with a 400', (_name, raw, message) => {
+    expect(() => decodeRemoteWrite(snappyEncode(raw()))).toThrow(ValidationError);
+    expect(() => decodeRemoteWrite(snappyEncode(raw()))).toThrow(message);
   });
 
   it('refuses duplicate label names and series without a name, saying where', () => {
