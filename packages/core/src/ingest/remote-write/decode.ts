@@ -19,35 +19,11 @@ export interface DecodedWriteRequest {
 /** Bound on the decompressed size: a snappy header may claim any length (a decompression bomb). */
 export const MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 
-/** The native snappy binding's part Vigil uses (the optional dependency `snappy`, a prebuilt N-API library). */
-interface NativeSnappy {
-  uncompressSync(input: Buffer, options: { asBuffer: true }): Buffer;
-}
-
-/** Not a literal: bundlers leave it alone, so a function bundle without the native library falls back to snappyjs. */
-const NATIVE_SNAPPY = 'snappy';
-let nativeSnappy: NativeSnappy | null | undefined;
-
-/** The native binding, loaded on first use; null where it is not installed (a function bundle, another platform). */
-function loadNativeSnappy(): NativeSnappy | null {
-  if (nativeSnappy === undefined) {
-    try {
-      nativeSnappy = (typeof require === 'function' ? (require(NATIVE_SNAPPY) as NativeSnappy) : null) ?? null;
-    } catch {
-      nativeSnappy = null;
-    }
-  }
-  return nativeSnappy;
-}
-
-/** Whether snappy blocks are decoded natively in this process (for logs and benchmarks). */
-export const nativeSnappyLoaded = (): boolean => loadNativeSnappy() !== null;
-
 /**
- * Snappy block format (not the framed format), as remote write 1.0 specifies: natively where the
- * binding is installed (several times faster than snappyjs, which was most of decoding a small
- * request), else with snappyjs. The length header is checked before anything is allocated: a
- * header may claim any size (a decompression bomb).
+ * Snappy block format (not the framed format), as remote write 1.0 specifies. The length header
+ * is checked before anything is allocated: a header may claim any size (a decompression bomb).
+ * (The native `snappy` binding measured no faster than snappyjs on remote-write bodies here, so
+ * the pure-JavaScript library serves every runtime alike.)
  */
 export function snappyDecode(body: Uint8Array, maxBytes = MAX_DECOMPRESSED_BYTES): Uint8Array {
   // A Buffer in gives a Buffer out (a view, no copy here), and protobufjs reads strings from a
@@ -57,10 +33,7 @@ export function snappyDecode(body: Uint8Array, maxBytes = MAX_DECOMPRESSED_BYTES
   if (claimed === undefined) throw ValidationError.single('', 'corrupt snappy data: invalid length header');
   if (claimed > maxBytes) throw ValidationError.single('', `corrupt snappy data: uncompressed length ${claimed} is too big (limit ${maxBytes} bytes)`);
   try {
-    const native = loadNativeSnappy();
-    const out = native ? native.uncompressSync(input, { asBuffer: true }) : SnappyJS.uncompress(input, maxBytes);
-    if (out.length !== claimed) throw new Error(`uncompressed to ${out.length} bytes, not the ${claimed} its header says`);
-    return out;
+    return SnappyJS.uncompress(input, maxBytes);
   } catch (err) {
     throw ValidationError.single('', `corrupt snappy data: ${(err as Error).message}`);
   }
@@ -281,35 +254,24 @@ class WriteRequestDecoder {
   }
 
   /**
-   * The series' label set: the one decoded before for the same bytes when the labels come
-   * sorted by name (as Prometheus sends them), else decoded now. Empty values are absent labels.
+   * The series' label set: the one decoded before when the same bytes came sorted by name (as
+   * Prometheus sends them), else decoded now. Empty values are absent labels.
    */
   private labelsOf(index: number, count: number): Labels {
     const buf = this.buf;
     const ranges = this.ranges;
-    let sorted = true;
     const h = this.hash.reset();
     for (let i = 0; i < count; i++) {
-      const nameStart = ranges[4 * i]!;
-      const nameEnd = ranges[4 * i + 1]!;
-      if (i > 0 && compareBytes(buf, ranges[4 * (i - 1)]!, ranges[4 * (i - 1) + 1]!, nameStart, nameEnd) >= 0) {
-        sorted = false;
-        break;
-      }
-      for (let k = nameStart; k < nameEnd; k++) {
-        // Byte order is the UTF-16 order fingerprints sort by for ASCII names (valid names are).
-        if (buf[k]! >= 0x80) sorted = false;
-      }
       if (ranges[4 * i + 2] === ranges[4 * i + 3]) continue;
-      h.field(buf, nameStart, nameEnd);
+      h.field(buf, ranges[4 * i]!, ranges[4 * i + 1]!);
       h.field(buf, ranges[4 * i + 2]!, ranges[4 * i + 3]!);
     }
-    if (sorted) {
-      const known = this.labelSets.get(h.hi, h.lo);
-      if (known !== undefined) {
-        this.lastId = known.id;
-        return known.labels;
-      }
+    // Only label sets that came sorted are remembered, under the hash of their bytes in that
+    // order: the same labels in another order hash differently and miss, so a hit needs no check.
+    const known = this.labelSets.get(h.hi, h.lo);
+    if (known !== undefined) {
+      this.lastId = known.id;
+      return known.labels;
     }
     const labels: Labels = {};
     for (let i = 0; i < count; i++) {
@@ -321,14 +283,31 @@ class WriteRequestDecoder {
       if (value !== '') labels[name] = value;
     }
     if (labels[METRIC_NAME] === undefined) throw ValidationError.single(`timeseries[${index}].labels`, 'series has no metric name (__name__ label)');
-    if (!sorted) {
+    if (!this.sortedNames(count)) {
       // Unsorted labels (not what Prometheus sends) are hashed from their strings and not remembered.
       this.lastId = fingerprint(labels);
       return labels;
     }
-    const known = this.labelSets.set(h.hi, h.lo, h.digest(), labels);
-    this.lastId = known.id;
-    return known.labels;
+    const remembered = this.labelSets.set(h.hi, h.lo, h.digest(), labels);
+    this.lastId = remembered.id;
+    return remembered.labels;
+  }
+
+  /**
+   * Whether the current series' label names are strictly ascending bytes and ASCII: then the
+   * bytes on the wire are in the order fingerprint() sorts names (UTF-16 code units), which
+   * for ASCII is byte order. (Valid names are ASCII; others are refused by the limiter.)
+   */
+  private sortedNames(count: number): boolean {
+    const buf = this.buf;
+    const ranges = this.ranges;
+    for (let i = 0; i < count; i++) {
+      const start = ranges[4 * i]!;
+      const end = ranges[4 * i + 1]!;
+      for (let k = start; k < end; k++) if (buf[k]! >= 0x80) return false;
+      if (i > 0 && compareBytes(buf, ranges[4 * (i - 1)]!, ranges[4 * (i - 1) + 1]!, start, end) >= 0) return false;
+    }
+    return true;
   }
 
   private text(start: number, end: number): string {
