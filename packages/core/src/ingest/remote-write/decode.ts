@@ -80,7 +80,8 @@ export function decodeRemoteWrite(body: Uint8Array, options: DecodeOptions = {})
 const LEN = 2;
 const VARINT = 0;
 const FIXED64 = 1;
-const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF in the string (by default TextDecoder would drop it from a label value).
+const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * A WriteRequest walked field by field with protobufjs' wire reader, instead of decoded into

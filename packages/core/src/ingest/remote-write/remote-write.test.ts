@@ -80,7 +80,7 @@ describe('remote write decoding', () => {
   });
 
   it('identifies series from their bytes exactly as fingerprint() does from strings, whatever the characters', () => {
-    const values = ['', 'a', 'ü', '€', '日本語', '😀x', 'tab\there', 'x'.repeat(300), '\u0000', 'ÿ', '\u07ff\u0800\uffff'];
+    const values = ['', 'a', 'ü', '€', '日本語', '😀x', 'tab\there', 'x'.repeat(300), '\u0000', 'ÿ', '\u07ff\u0800\uffff', '\ufeffbom'];
     const series = values.map((v, i) => ({ labels: { __name__: 'm', a: v, b: String(i), zz_last: v } as Labels, samples: [{ t: T + i, v: i }] }));
     const decoded = decodeRemoteWrite(encodeRemoteWrite(series), { labelSets: new LabelSetCache() }).series;
     const expected = series.map((s) => {
