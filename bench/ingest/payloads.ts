@@ -55,7 +55,7 @@ export function buildPayloads(samples: number, perSeries: number, t: number, ste
   return {
     json,
     remoteWrite: remoteWrite.encodeRemoteWrite(series),
-    otlp: otlp.ExportRequestType.encode(otlp.ExportRequestType.fromObject(request)).finish(),
+    otlp: otlp.exportRequestType().encode(otlp.exportRequestType().fromObject(request)).finish(),
     samples: seriesCount * perSeries,
   };
 }

@@ -172,7 +172,7 @@ describe('ingest paths', () => {
       const json = await otlpPost(JSON.stringify(gauge(3)), 'application/json');
       expect(json.status).toBe(200);
       expect(await json.json()).toEqual({});
-      const proto = otlp.ExportRequestType.encode(otlp.ExportRequestType.fromObject(gauge(4, clock.now() + 1))).finish();
+      const proto = otlp.exportRequestType().encode(otlp.exportRequestType().fromObject(gauge(4, clock.now() + 1))).finish();
       const res = await otlpPost(gzipSync(proto), 'application/x-protobuf', { 'content-encoding': 'gzip' });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('application/x-protobuf');
@@ -198,7 +198,7 @@ describe('ingest paths', () => {
       expect(((await bad.json()) as { code: number; message: string }).message).toContain('malformed JSON');
       const badProto = await otlpPost(new Uint8Array([0x0a, 0x10, 0x01]), 'application/x-protobuf');
       expect(badProto.status).toBe(400);
-      const status = otlp.StatusType.decode(new Uint8Array(await badProto.arrayBuffer())) as unknown as { code: number; message: string };
+      const status = otlp.statusType().decode(new Uint8Array(await badProto.arrayBuffer())) as unknown as { code: number; message: string };
       expect(status.code).toBe(3);
       expect(status.message).toContain('malformed protobuf');
       expect((await otlpPost('x', 'text/plain')).status).toBe(415);
@@ -311,8 +311,8 @@ function otlpStale(): number {
 }
 
 function truncated(): Uint8Array {
-  const raw = remoteWrite.WriteRequestType.encode(
-    remoteWrite.WriteRequestType.fromObject({ timeseries: [{ labels: [{ name: '__name__', value: 'bad_series' }], samples: [{ value: 1, timestamp: T0 }] }] }),
+  const raw = remoteWrite.writeRequestType().encode(
+    remoteWrite.writeRequestType().fromObject({ timeseries: [{ labels: [{ name: '__name__', value: 'bad_series' }], samples: [{ value: 1, timestamp: T0 }] }] }),
   ).finish();
   return remoteWrite.snappyEncode(raw.subarray(0, raw.length - 4));
 }

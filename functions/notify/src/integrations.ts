@@ -1,4 +1,4 @@
-import { alertmanager, metrics, type Context } from '@vigil/core';
+import { alertmanager, metrics, notifyEmail, type Context } from '@vigil/core';
 
 type NotifyAlert = alertmanager.NotifyAlert;
 type AggregationGroup = alertmanager.AggregationGroup;
@@ -68,7 +68,7 @@ const kind = <C>(k: Kind<C>): Kind<unknown> => k as Kind<unknown>;
 
 /** Every receiver kind Vigil delivers to besides webhooks, in Alertmanager's integration order. */
 const KINDS: Kind<unknown>[] = [
-  kind({ field: 'email_configs', name: 'email', defaultSendResolved: false, resolve: alertmanager.resolveEmailConfig, notify: alertmanager.notifyEmail }),
+  kind({ field: 'email_configs', name: 'email', defaultSendResolved: false, resolve: alertmanager.resolveEmailConfig, notify: notifyEmail }),
   kind({ field: 'pagerduty_configs', name: 'pagerduty', defaultSendResolved: true, resolve: alertmanager.resolvePagerdutyConfig, notify: alertmanager.notifyPagerduty }),
   kind({ field: 'opsgenie_configs', name: 'opsgenie', defaultSendResolved: true, resolve: alertmanager.resolveOpsgenieConfig, notify: alertmanager.notifyOpsgenie }),
   kind({ field: 'slack_configs', name: 'slack', defaultSendResolved: false, resolve: alertmanager.resolveSlackConfig, notify: alertmanager.notifySlack }),

@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Plugin } from 'esbuild';
+import type { OnResolveArgs, OnResolveResult, Plugin } from 'esbuild';
 
 /**
  * zod's `z` namespace re-exports every message locale (`z.locales.*`, about 260 kB minified),
@@ -26,36 +25,49 @@ export const zodEnglishOnly: Plugin = {
 export const LAZY_EXTERNAL = /^@aws-sdk\//;
 
 /**
+ * Node built-ins that take milliseconds to load (node:http and node:https alone about 14 ms,
+ * node:crypto 7 ms) and that no handler needs before its first message: loaded on first use
+ * when a module imports them with an `import` statement. `require()` calls (bundled CommonJS
+ * packages) get the real module, which they may call, subclass or enumerate; so does any import
+ * of `node:stream`, whose module is itself a class (see the shim below).
+ */
+export const LAZY_BUILTINS = /^node:(crypto|dns|http|https|net|stream\/promises|stream\/web|tls|zlib)$/;
+
+/**
  * Keeps the packages matching `pattern` external and loads each on first use instead of at
  * module load. Requiring the three AWS SDK clients costs more than loading the rest of a bundle,
- * and no handler needs them before its first message. Each import resolves to a small CommonJS
- * module with one getter per export of the real package (names read here, at build time):
- * bundled code reads `sdk.SendMessageCommand` where it uses it, so the real `require` runs then.
+ * and no handler needs them before its first message. Each import resolves to a tiny CommonJS
+ * module whose exports object inherits from a proxy: esbuild's ES-module interop copies a
+ * module's own properties only, so bundled code reads `sdk.SendMessageCommand` through the proxy
+ * where it uses it, and the real `require` runs then. A default import of a Node built-in reads
+ * the same way (`http.request`); the shim is an object, so a module that is itself a function
+ * cannot go through it.
  */
-export function lazyExternal(pattern: RegExp = LAZY_EXTERNAL): Plugin {
+export function lazyExternal(pattern: RegExp = LAZY_EXTERNAL, builtins: RegExp = LAZY_BUILTINS): Plugin {
   return {
     name: 'lazy-external',
     setup(build) {
+      const shim = (args: OnResolveArgs): OnResolveResult => ({ path: args.path, namespace: 'lazy-external', pluginData: { resolveDir: args.resolveDir } });
       build.onResolve({ filter: pattern }, (args) => {
         // The shim's own require is the real, external one.
         if (args.namespace === 'lazy-external') return { path: args.path, external: true };
-        return { path: args.path, namespace: 'lazy-external', pluginData: { resolveDir: args.resolveDir } };
+        return shim(args);
       });
-      build.onLoad({ filter: /.*/, namespace: 'lazy-external' }, (args) => {
-        const from = createRequire(join((args.pluginData as { resolveDir: string }).resolveDir, 'index.js'));
-        const names = Object.keys(from(args.path) as object).filter((n) => n !== '__esModule' && n !== 'default');
-        const id = JSON.stringify(args.path);
-        return {
-          contents: [
-            'let loaded;',
-            `const load = () => (loaded ??= require(${id}));`,
-            'Object.defineProperty(exports, "__esModule", { value: true });',
-            `for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
-          ].join('\n'),
-          loader: 'js',
-          resolveDir: (args.pluginData as { resolveDir: string }).resolveDir,
-        };
+      build.onResolve({ filter: builtins }, (args) => {
+        if (args.namespace === 'lazy-external') return { path: args.path, external: true };
+        return args.kind === 'import-statement' ? shim(args) : undefined;
       });
+      build.onLoad({ filter: /.*/, namespace: 'lazy-external' }, (args) => ({
+        contents: [
+          'let loaded;',
+          `const load = () => (loaded ??= require(${JSON.stringify(args.path)}));`,
+          'module.exports = Object.create(new Proxy({}, {',
+          "  get: (_, name) => (name === '__esModule' ? true : name === 'default' && !load().__esModule ? load() : load()[name]),",
+          '}));',
+        ].join('\n'),
+        loader: 'js',
+        resolveDir: (args.pluginData as { resolveDir: string }).resolveDir,
+      }));
     },
   };
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metafile } from 'esbuild';
 import { bundle } from './bundle';
@@ -51,6 +51,45 @@ describe('AWS Lambda bundles', () => {
   it('answers an empty SQS batch with no failures', async () => {
     const [file] = await buildAwsFunction(ROOT, 'ingest', join(dir, 'ingest'));
     expect(loadAndCall(file!, { Records: [] })).toMatchObject({ atInit: 0, result: { batchItemFailures: [] } });
+  }, 120_000);
+
+  it('loads the slow Node built-ins on first use, and what is deferred works in the bundle', async () => {
+    // re2js, the PromQL grammar and yaml are required on first use (lazy); node:crypto and node:http
+    // (a default import) through the shim.
+    mkdirSync(join(dir, 'deferred'), { recursive: true });
+    const entry = join(dir, 'deferred', 'entry.ts');
+    writeFileSync(
+      entry,
+      `import { createHash } from 'node:crypto';
+import http from 'node:http';
+import { parseUserYaml, promql } from '@vigil/core';
+export const handler = async () => ({
+  expr: promql.parsePromQL('rate(http_requests_total{job=~"api|web"}[5m])').kind,
+  regex: promql.compileRegex('a.*').matches('abc'),
+  yaml: parseUserYaml('a: [1, 2]'),
+  hash: createHash('sha256').update('x').digest('hex').slice(0, 8),
+  http: typeof http.request,
+});
+`,
+    );
+    const out = join(dir, 'deferred', 'index.js');
+    await bundle(entry, out, { external: ['@aws-sdk/*'] });
+    // A script file, not `node -e`: Node loads node:crypto before it evaluates an -e script.
+    const script = join(dir, 'deferred', 'run.js');
+    writeFileSync(
+      script,
+      `const cryptoLoaded = () => process.moduleLoadList.includes('NativeModule crypto');
+const m = require(${JSON.stringify(out)});
+const atInit = cryptoLoaded();
+m.handler().then((result) => process.stdout.write(JSON.stringify({ atInit, afterCall: cryptoLoaded(), result })));`,
+    );
+    const run = spawnSync(process.execPath, [script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({
+      atInit: false,
+      afterCall: true,
+      result: { expr: 'Call', regex: true, yaml: { a: [1, 2] }, hash: '2d711642', http: 'function' },
+    });
   }, 120_000);
 
   it('bundles zod with its English messages only and leaves no locale behind', async () => {

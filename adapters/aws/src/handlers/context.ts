@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   limitsFromEnv,
   createContext,
@@ -19,24 +19,28 @@ import { SqsQueue } from '../queue';
 import { EventBridgeBus } from '../events';
 import { IdempotencyGuard } from '../idempotency';
 
-const optional = z.string().optional().transform((v) => (v === '' ? undefined : v));
+// Schemas are z.lazy: built at their first parse, not when a function's bundle loads (cold start).
+
+const optional = z.lazy(() => z.string().optional().transform((v) => (v === '' ? undefined : v)));
 
 /** The environment every AWS handler reads (set by serverless.yml / CDK). */
-export const awsEnvSchema = z.object({
-  VIGIL_TABLE: z.string().min(1, 'the DynamoDB table name is required'),
-  VIGIL_EVENT_BUS: optional,
-  AWS_REGION: z.string().min(1).default('us-east-1'),
-  VIGIL_AWS_ENDPOINT: optional.pipe(z.url().optional()),
-  VIGIL_QUEUE_URL_INGEST: optional,
-  VIGIL_QUEUE_URL_EVALUATE: optional,
-  VIGIL_QUEUE_URL_NOTIFY: optional,
-  VIGIL_QUEUE_URL_HEAL: optional,
-  VIGIL_OUTBOUND_ALLOW: optional,
-  VIGIL_EXTERNAL_URL: optional,
-  VIGIL_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  /** Optional bootstrap admin key of tenant `default`, created once if absent. */
-  VIGIL_API_KEY: optional,
-});
+export const awsEnvSchema = z.lazy(() =>
+  z.object({
+    VIGIL_TABLE: z.string().min(1, 'the DynamoDB table name is required'),
+    VIGIL_EVENT_BUS: optional,
+    AWS_REGION: z.string().min(1).default('us-east-1'),
+    VIGIL_AWS_ENDPOINT: optional.pipe(z.url().optional()),
+    VIGIL_QUEUE_URL_INGEST: optional,
+    VIGIL_QUEUE_URL_EVALUATE: optional,
+    VIGIL_QUEUE_URL_NOTIFY: optional,
+    VIGIL_QUEUE_URL_HEAL: optional,
+    VIGIL_OUTBOUND_ALLOW: optional,
+    VIGIL_EXTERNAL_URL: optional,
+    VIGIL_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+    /** Optional bootstrap admin key of tenant `default`, created once if absent. */
+    VIGIL_API_KEY: optional,
+  }),
+);
 export type AwsEnv = z.output<typeof awsEnvSchema>;
 
 export interface AwsRuntime {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith } from '@vigil/core';
 
 /** The environment a deployed function reads; every value is checked once, at cold start. */

@@ -1,27 +1,31 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith, processBatch, type Context, type QueueName } from '@vigil/core';
 import { admitMessage, type IncomingPubSubMessage } from '../pubsub';
 import type { GcpRuntime } from './runtime';
 
+// Schemas are z.lazy: built at their first parse, not when a function's bundle loads (cold start).
+
 export const MESSAGE_PUBLISHED = 'google.cloud.pubsub.topic.v1.messagePublished';
 
 /** `data` of a `google.cloud.pubsub.topic.v1.messagePublished` CloudEvent (Eventarc / Pub/Sub push). */
-export const messagePublishedDataSchema = z.object({
-  message: z
-    .object({
-      data: z.base64('must be base64').optional(),
-      attributes: z.record(z.string(), z.string()).optional(),
-      messageId: z.string().min(1).optional(),
-      message_id: z.string().min(1).optional(),
-      publishTime: z.string().optional(),
-      orderingKey: z.string().optional(),
-    })
-    .refine((m) => m.messageId !== undefined || m.message_id !== undefined, { message: 'messageId is required', path: ['messageId'] }),
-  subscription: z.string().optional(),
-  /** Sent when the subscription has a dead-letter policy. */
-  deliveryAttempt: z.number().int().positive().optional(),
-});
+export const messagePublishedDataSchema = z.lazy(() =>
+  z.object({
+    message: z
+      .object({
+        data: z.base64('must be base64').optional(),
+        attributes: z.record(z.string(), z.string()).optional(),
+        messageId: z.string().min(1).optional(),
+        message_id: z.string().min(1).optional(),
+        publishTime: z.string().optional(),
+        orderingKey: z.string().optional(),
+      })
+      .refine((m) => m.messageId !== undefined || m.message_id !== undefined, { message: 'messageId is required', path: ['messageId'] }),
+    subscription: z.string().optional(),
+    /** Sent when the subscription has a dead-letter policy. */
+    deliveryAttempt: z.number().int().positive().optional(),
+  }),
+);
 
 /** The Pub/Sub message inside a pushed CloudEvent. Throws ValidationError (field path + reason). */
 export function parsePushEvent(event: CloudEvent<unknown>): IncomingPubSubMessage {

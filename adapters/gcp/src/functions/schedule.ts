@@ -1,11 +1,13 @@
 import type { HttpFunction } from '@google-cloud/functions-framework';
-import { z } from 'zod';
+import * as z from 'zod';
 import { listTenants, parseWith, ValidationError, type Context } from '@vigil/core';
 import { tenantSchema } from '@vigil/events';
 import type { GcpRuntime } from './runtime';
 
+// Schemas are z.lazy: built at their first parse, not when a function's bundle loads (cold start).
+
 /** Body of the Cloud Scheduler job (optional): one tenant, or every tenant with rules. */
-export const scheduleBodySchema = z.object({ tenant: tenantSchema.optional() }).strict();
+export const scheduleBodySchema = z.lazy(() => z.object({ tenant: tenantSchema.optional() }).strict());
 
 /**
  * A Cloud Scheduler → HTTP function: checks the method, reads the job's body and scheduled

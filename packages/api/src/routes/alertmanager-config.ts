@@ -1,16 +1,19 @@
 import { Hono } from 'hono';
-import { stringify } from 'yaml';
-import { z } from 'zod';
-import { alertmanager, parseUserYaml, parseWith, ValidationError, type Context } from '@vigil/core';
+import * as z from 'zod';
+import { alertmanager, parseUserYaml, parseWith, ValidationError, yamlLib, type Context } from '@vigil/core';
 import { requireScope } from '../auth';
 import type { ApiEnv } from '../env';
 import { HttpError } from '../errors';
 
+// Schemas are z.lazy: built at their first parse, not when a function's bundle loads (cold start).
+
 /** Mimir's body for `POST /api/v1/alerts`: the Alertmanager YAML as a string, plus template files. */
-const configBodySchema = z.strictObject({
-  alertmanager_config: z.string().min(1, 'alertmanager_config must not be empty'),
-  template_files: z.record(z.string(), z.string()).default({}),
-});
+const configBodySchema = z.lazy(() =>
+  z.strictObject({
+    alertmanager_config: z.string().min(1, 'alertmanager_config must not be empty'),
+    template_files: z.record(z.string(), z.string()).default({}),
+  }),
+);
 
 /**
  * A tenant's Alertmanager configuration through Mimir's API, so `mimirtool alertmanager`
@@ -38,7 +41,7 @@ export function alertmanagerConfigRoutes(ctx: Context) {
     const stored = await repo.get(c.get('principal').tenant);
     if (!stored) throw new HttpError(404, 'not_found', 'alertmanager storage object not found');
     const redacted = alertmanager.formatAlertmanagerConfig(alertmanager.parseAlertmanagerConfig(stored.config), { redact: true });
-    return new Response(stringify({ template_files: stored.templateFiles, alertmanager_config: redacted }, { lineWidth: 0 }), {
+    return new Response(yamlLib().stringify({ template_files: stored.templateFiles, alertmanager_config: redacted }, { lineWidth: 0 }), {
       headers: { 'content-type': 'application/yaml' },
     });
   });

@@ -1,13 +1,12 @@
 import { Hono } from 'hono';
-import { stringify } from 'yaml';
-import { parseRuleGroupYaml, ValidationError, type Context, type RuleGroup, type StoredRuleGroup } from '@vigil/core';
+import { parseRuleGroupYaml, ValidationError, yamlLib, type Context, type RuleGroup, type StoredRuleGroup } from '@vigil/core';
 import { groupId } from '@vigil/fn-evaluate';
 import { requireScope } from '../auth';
 import type { ApiEnv } from '../env';
 import { HttpError } from '../errors';
 
 const yamlResponse = (body: unknown, status: 200 = 200) =>
-  new Response(stringify(body, { lineWidth: 0 }), { status, headers: { 'content-type': 'application/yaml' } });
+  new Response(yamlLib().stringify(body, { lineWidth: 0 }), { status, headers: { 'content-type': 'application/yaml' } });
 const accepted = () => Response.json({ status: 'success', data: null, errorType: '', error: '' }, { status: 202 });
 
 function byNamespace(groups: StoredRuleGroup[]): Record<string, RuleGroup[]> {

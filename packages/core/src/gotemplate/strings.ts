@@ -3,7 +3,8 @@
  * semantics: `match` and `reReplaceAll` (Go's regexp, i.e. RE2, so a user's pattern runs in linear
  * time and never through JavaScript's backtracking RegExp), `title` (strings.Title).
  */
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+import { re2js } from '../re2';
 
 const regexCache = new Map<string, RE2JS>();
 
@@ -12,7 +13,7 @@ export function compileRe2(pattern: string, fn: string): RE2JS {
   let re = regexCache.get(pattern);
   if (!re) {
     try {
-      re = RE2JS.compile(pattern);
+      re = re2js().RE2JS.compile(pattern);
     } catch (err) {
       throw new Error(`${fn}: invalid regular expression ${JSON.stringify(pattern)}: ${(err as Error).message}`);
     }

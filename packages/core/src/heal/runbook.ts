@@ -4,7 +4,7 @@
  * rollback to run when an action or the verification fails, and its guards: approval,
  * dry-run and blast-radius limits. The zod schema below is the format's single definition.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseWith, ValidationError } from '../errors';
 import { parseUserYaml } from '../yaml';
 import type { Labels } from '../model/labels';
@@ -12,6 +12,8 @@ import { checkHttpUrl, durationSchema } from '../alertmanager/config/common';
 import { parseMatchers, matchesLabels, type CompiledMatcher } from '../alertmanager/matchers';
 import { checkTemplateText } from '../alertmanager/template';
 import { SECRET_PLACEHOLDER } from '../alertmanager/config/secrets';
+
+// Schemas are z.lazy: built at their first parse, not when a function's bundle loads (cold start).
 
 /** `/v1/runbooks/executions` shares the path space with runbook names. */
 const RESERVED_NAMES = new Set(['executions']);
@@ -37,85 +39,95 @@ const templateText = (max: number) =>
     });
 
 /** A URL, possibly templated; a URL without template actions must already be absolute http(s). */
-const urlTemplateSchema = templateText(2048).superRefine((s, ctx) => {
-  if (s.trim() === '') {
-    ctx.addIssue({ code: 'custom', message: 'url must not be empty' });
-    return;
-  }
-  if (s.includes('{{')) return; // checked once rendered, against the outbound policy as well
-  const u = checkHttpUrl(s, ctx);
-  if (u && (u.username || u.password)) ctx.addIssue({ code: 'custom', message: 'credentials in the URL are not allowed: use headers' });
-});
+const urlTemplateSchema = z.lazy(() =>
+  templateText(2048).superRefine((s, ctx) => {
+    if (s.trim() === '') {
+      ctx.addIssue({ code: 'custom', message: 'url must not be empty' });
+      return;
+    }
+    if (s.includes('{{')) return; // checked once rendered, against the outbound policy as well
+    const u = checkHttpUrl(s, ctx);
+    if (u && (u.username || u.password)) ctx.addIssue({ code: 'custom', message: 'credentials in the URL are not allowed: use headers' });
+  }),
+);
 
-const headersSchema = z
-  .record(
-    z.string().refine((h) => HTTP_TOKEN_RE.test(h) && !MANAGED_HEADERS.has(h.toLowerCase()), {
-      error: (iss) => `${JSON.stringify(iss.input)} is not a header a runbook may set`,
-    }),
-    z.string().max(8192).refine((v) => !/[\r\n\0]/.test(v), 'header values must not contain line breaks or NUL'),
-  )
-  .refine((h) => Object.keys(h).length <= 50, 'at most 50 headers');
+const headersSchema = z.lazy(() =>
+  z
+    .record(
+      z.string().refine((h) => HTTP_TOKEN_RE.test(h) && !MANAGED_HEADERS.has(h.toLowerCase()), {
+        error: (iss) => `${JSON.stringify(iss.input)} is not a header a runbook may set`,
+      }),
+      z.string().max(8192).refine((v) => !/[\r\n\0]/.test(v), 'header values must not contain line breaks or NUL'),
+    )
+    .refine((h) => Object.keys(h).length <= 50, 'at most 50 headers'),
+);
 
-const timeoutSchema = durationSchema.refine((ms) => ms > 0 && ms <= 60_000, 'timeout must be between 1ms and 60s');
+const timeoutSchema = z.lazy(() => durationSchema.refine((ms) => ms > 0 && ms <= 60_000, 'timeout must be between 1ms and 60s'));
 
-export const httpActionSchema = z.strictObject({
-  type: z.literal('http'),
-  /** Shown in the audit trail; defaults to `METHOD url`. */
-  name: z.string().min(1).max(128).optional(),
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
-  url: urlTemplateSchema,
-  headers: headersSchema.default({}),
-  body: templateText(16 * 1024).optional(),
-  timeout: timeoutSchema.default(10_000),
-  /** Attempts of this action (network errors, timeouts, 5xx and 429 are retried with backoff). */
-  max_attempts: z.int().min(1).max(10).default(3),
-});
-export const actionSchema = z.discriminatedUnion('type', [httpActionSchema]);
+export const httpActionSchema = z.lazy(() =>
+  z.strictObject({
+    type: z.literal('http'),
+    /** Shown in the audit trail; defaults to `METHOD url`. */
+    name: z.string().min(1).max(128).optional(),
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
+    url: urlTemplateSchema,
+    headers: headersSchema.default({}),
+    body: templateText(16 * 1024).optional(),
+    timeout: timeoutSchema.default(10_000),
+    /** Attempts of this action (network errors, timeouts, 5xx and 429 are retried with backoff). */
+    max_attempts: z.int().min(1).max(10).default(3),
+  }),
+);
+export const actionSchema = z.lazy(() => z.discriminatedUnion('type', [httpActionSchema]));
 export type RunbookAction = z.output<typeof actionSchema>;
 
-const matchSchema = z
-  .union([z.string(), z.array(z.string()).min(1).max(50)])
-  .transform((m, ctx): string[] => {
-    const lines = typeof m === 'string' ? [m] : m;
-    let count = 0;
-    for (const [i, line] of lines.entries()) {
-      try {
-        count += parseMatchers(line).length;
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message, path: typeof m === 'string' ? [] : [i] });
-        return z.NEVER;
+const matchSchema = z.lazy(() =>
+  z
+    .union([z.string(), z.array(z.string()).min(1).max(50)])
+    .transform((m, ctx): string[] => {
+      const lines = typeof m === 'string' ? [m] : m;
+      let count = 0;
+      for (const [i, line] of lines.entries()) {
+        try {
+          count += parseMatchers(line).length;
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message, path: typeof m === 'string' ? [] : [i] });
+          return z.NEVER;
+        }
       }
-    }
-    // A runbook that answers every alert is a remediation storm waiting to happen.
-    if (count === 0) ctx.addIssue({ code: 'custom', message: 'at least one matcher is required' });
-    return lines;
-  });
+      // A runbook that answers every alert is a remediation storm waiting to happen.
+      if (count === 0) ctx.addIssue({ code: 'custom', message: 'at least one matcher is required' });
+      return lines;
+    }),
+);
 
-export const runbookSchema = z.strictObject({
-  name: z.string().refine((n) => RUNBOOK_NAME_RE.test(n) && !RESERVED_NAMES.has(n), {
-    error: (iss) => `${JSON.stringify(iss.input)} is not a valid runbook name (letters, digits, _ . : -; at most 128; not "executions")`,
+export const runbookSchema = z.lazy(() =>
+  z.strictObject({
+    name: z.string().refine((n) => RUNBOOK_NAME_RE.test(n) && !RESERVED_NAMES.has(n), {
+      error: (iss) => `${JSON.stringify(iss.input)} is not a valid runbook name (letters, digits, _ . : -; at most 128; not "executions")`,
+    }),
+    description: z.string().max(4096).optional(),
+    /** Alertmanager matchers, e.g. `['alertname="DiskFull"', 'severity=~"page|critical"']`; all must hold. */
+    match: matchSchema,
+    actions: z.array(actionSchema).min(1).max(20),
+    rollback: z.array(actionSchema).max(20).default([]),
+    verify: z
+      .strictObject({
+        after: durationSchema.refine((ms) => ms >= 1_000 && ms <= 24 * 3_600_000, 'after must be between 1s and 24h'),
+        expect: z.literal('resolved').default('resolved'),
+      })
+      .optional(),
+    /** Safe by default: an execution waits for an operator unless the runbook says `none`. */
+    approval: z.enum(['required', 'none']).default('required'),
+    dry_run: z.boolean().default(false),
+    limits: z
+      .strictObject({
+        max_concurrent: z.int().min(1).max(100).default(1),
+        max_per_hour: z.int().min(1).max(1000).default(10),
+      })
+      .default({ max_concurrent: 1, max_per_hour: 10 }),
   }),
-  description: z.string().max(4096).optional(),
-  /** Alertmanager matchers, e.g. `['alertname="DiskFull"', 'severity=~"page|critical"']`; all must hold. */
-  match: matchSchema,
-  actions: z.array(actionSchema).min(1).max(20),
-  rollback: z.array(actionSchema).max(20).default([]),
-  verify: z
-    .strictObject({
-      after: durationSchema.refine((ms) => ms >= 1_000 && ms <= 24 * 3_600_000, 'after must be between 1s and 24h'),
-      expect: z.literal('resolved').default('resolved'),
-    })
-    .optional(),
-  /** Safe by default: an execution waits for an operator unless the runbook says `none`. */
-  approval: z.enum(['required', 'none']).default('required'),
-  dry_run: z.boolean().default(false),
-  limits: z
-    .strictObject({
-      max_concurrent: z.int().min(1).max(100).default(1),
-      max_per_hour: z.int().min(1).max(1000).default(10),
-    })
-    .default({ max_concurrent: 1, max_per_hour: 10 }),
-});
+);
 
 /** A runbook as written (durations as text): what is stored and read back. */
 export type RunbookDocument = z.input<typeof runbookSchema>;

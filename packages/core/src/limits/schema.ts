@@ -1,31 +1,47 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SERIES_LIMITS } from '../model';
+
+// Schemas are built at their first parse (z.lazy), not when a function's bundle loads (cold start).
+
+const DEFAULTS = {
+  ingestionRate: 1_000_000,
+  ingestionBurstSize: 2_000_000,
+  maxSeries: 1_000_000,
+  maxLabelNamesPerSeries: SERIES_LIMITS.maxLabelNames,
+  maxLabelNameLength: SERIES_LIMITS.maxLabelNameLength,
+  maxLabelValueLength: SERIES_LIMITS.maxLabelValueLength,
+  creationGracePeriodMs: 10 * 60_000,
+  maxSamplesPerRequest: 1_000_000,
+};
 
 /**
  * Per-tenant ingest limits. Defaults follow Mimir's (`ingestion_rate`, `max_global_series_per_user`,
  * `max_label_names_per_series`, ...), scaled for one machine; every field may be overridden per tenant.
  */
-export const tenantLimitsSchema = z.object({
+const tenantLimitsShape = () => ({
   /** Sustained samples per second, per warm instance (token bucket refill rate). */
-  ingestionRate: z.number().positive().default(1_000_000),
+  ingestionRate: z.number().positive().default(DEFAULTS.ingestionRate),
   /** Samples a burst may take above the rate (token bucket size). */
-  ingestionBurstSize: z.number().int().positive().default(2_000_000),
+  ingestionBurstSize: z.number().int().positive().default(DEFAULTS.ingestionBurstSize),
   /** Series the tenant may have in its index; a request that would create more is refused. 0 = unlimited. */
-  maxSeries: z.number().int().nonnegative().default(1_000_000),
+  maxSeries: z.number().int().nonnegative().default(DEFAULTS.maxSeries),
   /** Labels per series, `__name__` included. */
-  maxLabelNamesPerSeries: z.number().int().positive().default(SERIES_LIMITS.maxLabelNames),
-  maxLabelNameLength: z.number().int().positive().default(SERIES_LIMITS.maxLabelNameLength),
-  maxLabelValueLength: z.number().int().positive().default(SERIES_LIMITS.maxLabelValueLength),
+  maxLabelNamesPerSeries: z.number().int().positive().default(DEFAULTS.maxLabelNamesPerSeries),
+  maxLabelNameLength: z.number().int().positive().default(DEFAULTS.maxLabelNameLength),
+  maxLabelValueLength: z.number().int().positive().default(DEFAULTS.maxLabelValueLength),
   /** Samples further in the future than this (ms after now) are refused, as Mimir's creation grace period. */
-  creationGracePeriodMs: z.number().int().nonnegative().default(10 * 60_000),
+  creationGracePeriodMs: z.number().int().nonnegative().default(DEFAULTS.creationGracePeriodMs),
   /** Samples per request (after decoding). */
-  maxSamplesPerRequest: z.number().int().positive().default(1_000_000),
+  maxSamplesPerRequest: z.number().int().positive().default(DEFAULTS.maxSamplesPerRequest),
 });
+
+export const tenantLimitsSchema = z.lazy(() => z.object(tenantLimitsShape()));
 
 export type TenantLimits = z.output<typeof tenantLimitsSchema>;
 export type TenantLimitsInput = z.input<typeof tenantLimitsSchema>;
 
-export const DEFAULT_LIMITS: TenantLimits = tenantLimitsSchema.parse({});
+/** The limits of a tenant nobody configured (the schema's defaults). */
+export const DEFAULT_LIMITS: TenantLimits = DEFAULTS;
 
 /** The names users see in rejections, so a 4xx says exactly which limit was hit. */
 export const LIMIT_NAMES = {
@@ -39,9 +55,12 @@ export const LIMIT_NAMES = {
 } as const;
 
 /** Operator configuration of limits: defaults for every tenant, and per-tenant overrides. */
-export const limitsConfigSchema = z.strictObject({
-  default: tenantLimitsSchema.partial().default({}),
-  tenants: z.record(z.string(), tenantLimitsSchema.partial()).default({}),
+export const limitsConfigSchema = z.lazy(() => {
+  const overrides = z.object(tenantLimitsShape()).partial();
+  return z.strictObject({
+    default: overrides.default({}),
+    tenants: z.record(z.string(), overrides).default({}),
+  });
 });
 export type LimitsConfig = z.output<typeof limitsConfigSchema>;
 

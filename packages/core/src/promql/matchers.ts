@@ -1,4 +1,5 @@
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+import { re2js } from '../re2';
 import type { Labels } from '../model/labels';
 import type { LabelMatcher } from './ast';
 
@@ -47,8 +48,8 @@ export function compileRegex(pattern: string): RE2JS {
   }
   let re: RE2JS;
   try {
-    RE2JS.compile(pattern);
-    re = RE2JS.compile(`^(?:${pattern})$`);
+    re2js().RE2JS.compile(pattern);
+    re = re2js().RE2JS.compile(`^(?:${pattern})$`);
   } catch (err) {
     throw new RegexSyntaxError(explain(pattern, (err as Error).message), pattern);
   }

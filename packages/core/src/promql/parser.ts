@@ -1,4 +1,5 @@
-import { parser as lezerParser } from '@prometheus-io/lezer-promql';
+import type * as LezerPromQL from '@prometheus-io/lezer-promql';
+import { lazy } from '../lazy';
 import { METRIC_NAME } from '../model/labels';
 import {
   children,
@@ -27,13 +28,20 @@ import { LiteralError, parseDurationMs, parseNumber, unquoteString } from './lit
 import { MAX_DEPTH, MAX_QUERY_BYTES } from './limits';
 import { compileMatcher, regexError } from './matchers';
 
-type SyntaxNode = ReturnType<typeof lezerParser.parse>['topNode'];
+type Tree = ReturnType<typeof LezerPromQL.parser.parse>;
+type SyntaxNode = Tree['topNode'];
+
+/**
+ * The grammar, required on the first parse: its module deserialises the parse tables as it
+ * loads (about 9 ms), which a function would otherwise pay at every cold start.
+ */
+const lezerParser = lazy(() => (require('@prometheus-io/lezer-promql') as typeof LezerPromQL).parser);
 
 /**
  * Strict mode stops at the first syntax error. Lezer's error recovery would build a tree for
  * the rest of the input, which costs seconds on 64 KiB of adversarial text.
  */
-const strictParser = lezerParser.configure({ strict: true });
+const strictParser = lazy(() => lezerParser().configure({ strict: true }));
 
 /**
  * The concrete tree may be deeper than the expression tree (matchers, modifier clauses, call
@@ -88,9 +96,9 @@ export function parsePromQL(text: string): Expr {
 }
 
 function parseWhole(text: string): Typed {
-  let tree: ReturnType<typeof lezerParser.parse>;
+  let tree: Tree;
   try {
-    tree = strictParser.parse(forGrammar(text));
+    tree = strictParser().parse(forGrammar(text));
   } catch (err) {
     if (err instanceof SyntaxError) {
       const at = /No parse at (\d+)/.exec(err.message);
@@ -161,7 +169,7 @@ function joinBinary(text: string, op: ChainOperator, lhs: Typed, rhs: Typed, cac
   const synthetic = `0 ${opText} 0`;
   let node = cache.get(opText);
   if (node === undefined) {
-    node = strictParser.parse(synthetic).topNode.getChild('BinaryExpr');
+    node = strictParser().parse(synthetic).topNode.getChild('BinaryExpr');
     cache.set(opText, node);
   }
   if (!node) throw new PromQLError(`unexpected ${JSON.stringify(opText)}`, text, op.from);
@@ -261,7 +269,7 @@ interface SyntaxScan {
  * nests to the left, and the converter and evaluator walk such chains in a loop, so a long
  * flat chain (as Prometheus accepts) is not mistaken for deep nesting.
  */
-function scanSyntax(tree: ReturnType<typeof lezerParser.parse>): SyntaxScan {
+function scanSyntax(tree: Tree): SyntaxScan {
   const cursor = tree.cursor();
   // Per open level: its weight in each depth count, and whether it is a binary expression.
   const levels: { expr: number; syntax: number; binary: boolean; chain: number }[] = [];
@@ -303,7 +311,7 @@ function tooDeep(text: string, position: number): PromQLError {
   return new PromQLError(`expression nests deeper than ${MAX_DEPTH} levels`, text, position);
 }
 
-function checkSyntax(tree: ReturnType<typeof lezerParser.parse>, text: string): void {
+function checkSyntax(tree: Tree, text: string): void {
   const { firstError, tooDeepAt } = scanSyntax(tree);
   if (tooDeepAt >= 0) throw tooDeep(text, tooDeepAt);
   if (firstError >= 0) throw unexpected(text, firstError);
@@ -316,7 +324,7 @@ function checkSyntax(tree: ReturnType<typeof lezerParser.parse>, text: string): 
  */
 function syntaxFailure(text: string, position: number): PromQLError {
   try {
-    const { tooDeepAt, longestChain } = scanSyntax(lezerParser.parse(forGrammar(text).slice(0, position)));
+    const { tooDeepAt, longestChain } = scanSyntax(lezerParser().parse(forGrammar(text).slice(0, position)));
     if (tooDeepAt >= 0) return tooDeep(text, tooDeepAt);
     if (longestChain >= MAX_CHAIN_HINT) {
       return new PromQLError('too many chained binary operators (the parser handles at least 300)', text, position);

@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument } from 'yaml';
+import { yamlLib } from '../yaml';
 import { ValidationError } from '../errors';
 import { parseRuleFileYaml } from './load';
 
@@ -18,6 +18,7 @@ function pathParts(path: string): (string | number)[] {
 
 /** Where in the YAML text a path points (1-based line and column), if it exists. */
 export function locateYamlPath(text: string, path: string): { line: number; col: number } | undefined {
+  const { LineCounter, parseDocument } = yamlLib();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, schema: 'core' });
   const parts = pathParts(path);

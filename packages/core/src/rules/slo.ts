@@ -1,6 +1,8 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LABEL_NAME_RE } from '../model';
 import { parsePromQL, PromQLError } from '../promql';
+
+// Schemas are z.lazy: built at their first parse, not when a function's bundle loads (cold start).
 
 /**
  * The multi-window, multi-burn-rate SLO alerts of the Google SRE workbook ("Alerting on SLOs",
@@ -17,19 +19,23 @@ export const SLO_BURN_RATES = [
 export const WINDOW_PLACEHOLDER = '$window';
 
 /** The error ratio's numerator or denominator: a counter selector, or PromQL with `[$window]`. */
-const sloSeries = z.string().superRefine((text, ctx) => {
-  const kind = seriesKind(text);
-  if (kind.problem) ctx.addIssue({ code: 'custom', message: kind.problem });
-});
+const sloSeries = z.lazy(() =>
+  z.string().superRefine((text, ctx) => {
+    const kind = seriesKind(text);
+    if (kind.problem) ctx.addIssue({ code: 'custom', message: kind.problem });
+  }),
+);
 
-export const sloSchema = z.strictObject({
-  /** The target fraction of good events, e.g. 0.999. */
-  objective: z.number().gt(0, 'objective must be between 0 and 1 (e.g. 0.999)').lt(1, 'objective must be between 0 and 1 (e.g. 0.999)'),
-  errors: sloSeries,
-  total: sloSeries,
-  /** Labels to keep when a selector is summed (each value gets its own alert). */
-  by: z.array(z.string().regex(LABEL_NAME_RE, 'label names must match [a-zA-Z_][a-zA-Z0-9_]*')).default([]),
-});
+export const sloSchema = z.lazy(() =>
+  z.strictObject({
+    /** The target fraction of good events, e.g. 0.999. */
+    objective: z.number().gt(0, 'objective must be between 0 and 1 (e.g. 0.999)').lt(1, 'objective must be between 0 and 1 (e.g. 0.999)'),
+    errors: sloSeries,
+    total: sloSeries,
+    /** Labels to keep when a selector is summed (each value gets its own alert). */
+    by: z.array(z.string().regex(LABEL_NAME_RE, 'label names must match [a-zA-Z_][a-zA-Z0-9_]*')).default([]),
+  }),
+);
 export type Slo = z.output<typeof sloSchema>;
 
 function seriesKind(text: string): { selector?: boolean; problem?: string } {

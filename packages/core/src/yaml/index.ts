@@ -1,5 +1,13 @@
-import { parseDocument, isAlias, isMap, isSeq, visit, type Document } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Document } from 'yaml';
 import { ValidationError } from '../errors';
+import { lazy } from '../lazy';
+
+/**
+ * The yaml package, required on first use: its modules take 5–10 ms to initialise at load, and
+ * functions read or print YAML on some paths only (uploads, listings, configuration changes).
+ */
+export const yamlLib = lazy(() => require('yaml') as typeof Yaml);
 
 export interface SafeYamlOptions {
   maxBytes?: number;
@@ -17,6 +25,7 @@ export function parseUserYaml(text: string, options: SafeYamlOptions = {}): unkn
   if (Buffer.byteLength(text, 'utf8') > maxBytes) {
     throw ValidationError.single('', `YAML document exceeds ${maxBytes} bytes`, 413);
   }
+  const { parseDocument, isAlias, isMap, isSeq, visit } = yamlLib();
   let doc: Document.Parsed;
   try {
     doc = parseDocument(text, { schema: 'core', uniqueKeys: true, prettyErrors: true, strict: true, customTags: [] });

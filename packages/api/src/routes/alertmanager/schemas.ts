@@ -2,29 +2,33 @@
  * Request shapes of Alertmanager's v2 API (api/v2/openapi.yaml of 0.25) as zod schemas, and the
  * query parameters its list endpoints take.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { alertmanager, LABEL_NAME_RE, ValidationError } from '@vigil/core';
+
+// Schemas are z.lazy: built at their first parse, not when a function's bundle loads (cold start).
 
 /** Go's zero time.Time as go-openapi prints it: amtool sends it for "not set". */
 const GO_ZERO_TIME_MS = Date.parse('0001-01-01T00:00:00Z');
-const optionalTime = alertmanager.dateTimeSchema.transform((ms) => (ms === GO_ZERO_TIME_MS ? undefined : ms)).optional();
+const optionalTime = z.lazy(() => alertmanager.dateTimeSchema.transform((ms) => (ms === GO_ZERO_TIME_MS ? undefined : ms)).optional());
 
 /** postableAlert: labels are required; times are optional and defaulted as Alertmanager does. */
-export const postableAlertSchema = z.object({
-  labels: z
-    .record(z.string(), z.string())
-    .superRefine((labels, ctx) => {
-      for (const name of Object.keys(labels)) {
-        if (!LABEL_NAME_RE.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `invalid label name ${JSON.stringify(name)}` });
-      }
-    }),
-  annotations: z.record(z.string(), z.string()).optional(),
-  startsAt: optionalTime,
-  endsAt: optionalTime,
-  generatorURL: z.string().optional(),
-});
+export const postableAlertSchema = z.lazy(() =>
+  z.object({
+    labels: z
+      .record(z.string(), z.string())
+      .superRefine((labels, ctx) => {
+        for (const name of Object.keys(labels)) {
+          if (!LABEL_NAME_RE.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: `invalid label name ${JSON.stringify(name)}` });
+        }
+      }),
+    annotations: z.record(z.string(), z.string()).optional(),
+    startsAt: optionalTime,
+    endsAt: optionalTime,
+    generatorURL: z.string().optional(),
+  }),
+);
 
-export const postableAlertsSchema = z.array(postableAlertSchema).max(10_000, 'at most 10000 alerts per request');
+export const postableAlertsSchema = z.lazy(() => z.array(postableAlertSchema).max(10_000, 'at most 10000 alerts per request'));
 
 /** The boolean query flags of GET alerts and alerts/groups (default true). */
 export function flag(value: string | undefined, name: string): boolean {

@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
-import { stringify } from 'yaml';
-import { alertmanager, type Context } from '@vigil/core';
+import { alertmanager, yamlLib, type Context } from '@vigil/core';
 import { requireScope } from '../../auth';
 import type { ApiEnv } from '../../env';
 
@@ -25,7 +24,7 @@ export function redactedOriginal(config: alertmanager.AlertmanagerConfig): strin
   for (const r of shown.receivers ?? []) {
     for (const w of r.webhook_configs ?? []) if (w.url) w.url = redactUrl(w.url);
   }
-  return stringify(shown, { lineWidth: 0 });
+  return yamlLib().stringify(shown, { lineWidth: 0 });
 }
 
 export function statusRoutes(ctx: Context, startedAt: number) {

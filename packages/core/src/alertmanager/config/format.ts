@@ -2,7 +2,7 @@
  * Renders a parsed configuration back to YAML for display (status API, CLI): durations in
  * Prometheus form, secrets as `<secret>` unless the caller holds them legitimately.
  */
-import { stringify } from 'yaml';
+import { yamlLib } from '../../yaml';
 import { formatDuration } from './duration';
 import { redactSecrets } from './secrets';
 import type { AlertmanagerConfig, RouteConfig } from './schema';
@@ -31,5 +31,5 @@ export function toDisplayObject(config: AlertmanagerConfig, options: { redact?: 
 }
 
 export function formatAlertmanagerConfig(config: AlertmanagerConfig, options: { redact?: boolean } = {}): string {
-  return stringify(toDisplayObject(config, options));
+  return yamlLib().stringify(toDisplayObject(config, options));
 }

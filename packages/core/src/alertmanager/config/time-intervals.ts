@@ -2,7 +2,9 @@
  * `time_intervals` / `mute_time_intervals` entries, validated as Alertmanager's timeinterval
  * package does. Values are kept in their written form; evaluation lives elsewhere.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+
+// Schemas are z.lazy: built at their first parse, not when a function's bundle loads (cold start).
 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
@@ -16,17 +18,19 @@ function parseClock(s: string): number | undefined {
   return h * 60 + m;
 }
 
-const timeRangeSchema = z
-  .strictObject({ start_time: z.string(), end_time: z.string() })
-  .superRefine((t, ctx) => {
-    const start = parseClock(t.start_time);
-    const end = parseClock(t.end_time);
-    if (start === undefined) ctx.addIssue({ code: 'custom', path: ['start_time'], message: `couldn't parse timestamp ${t.start_time}, invalid format` });
-    if (end === undefined) ctx.addIssue({ code: 'custom', path: ['end_time'], message: `couldn't parse timestamp ${t.end_time}, invalid format` });
-    if (start !== undefined && end !== undefined && start >= end) {
-      ctx.addIssue({ code: 'custom', message: 'start time cannot be equal or greater than end time' });
-    }
-  });
+const timeRangeSchema = z.lazy(() =>
+  z
+    .strictObject({ start_time: z.string(), end_time: z.string() })
+    .superRefine((t, ctx) => {
+      const start = parseClock(t.start_time);
+      const end = parseClock(t.end_time);
+      if (start === undefined) ctx.addIssue({ code: 'custom', path: ['start_time'], message: `couldn't parse timestamp ${t.start_time}, invalid format` });
+      if (end === undefined) ctx.addIssue({ code: 'custom', path: ['end_time'], message: `couldn't parse timestamp ${t.end_time}, invalid format` });
+      if (start !== undefined && end !== undefined && start >= end) {
+        ctx.addIssue({ code: 'custom', message: 'start time cannot be equal or greater than end time' });
+      }
+    }),
+);
 
 /** A `start:end` or single item; `parse` maps one side to a number or returns undefined. */
 function rangeListSchema(what: string, parse: (s: string) => number | undefined, check?: (a: number, b: number) => string | undefined) {
@@ -53,59 +57,71 @@ function rangeListSchema(what: string, parse: (s: string) => number | undefined,
 
 const intPattern = /^-?\d+$/;
 
-const weekdaysSchema = rangeListSchema('weekday', (s) => {
-  const i = WEEKDAYS.indexOf(s.toLowerCase());
-  return i < 0 ? undefined : i;
-});
-
-const daysOfMonthSchema = rangeListSchema(
-  'day of month',
-  (s) => {
-    if (!intPattern.test(s)) return undefined;
-    const n = Number(s);
-    return n === 0 || n < -31 || n > 31 ? undefined : n;
-  },
-  (a, b) => {
-    // Negative days count from the month's end, so only same-sign ranges can be ordered here.
-    if (a > 0 && b < 0) return undefined;
-    if (a < 0 && b > 0) return 'end day must be negative if start day is negative';
-    return a > b ? 'start day cannot be after end day' : undefined;
-  },
+const weekdaysSchema = z.lazy(() =>
+  rangeListSchema('weekday', (s) => {
+    const i = WEEKDAYS.indexOf(s.toLowerCase());
+    return i < 0 ? undefined : i;
+  }),
 );
 
-const monthsSchema = rangeListSchema('month', (s) => {
-  if (intPattern.test(s)) {
-    const n = Number(s);
-    return n >= 1 && n <= 12 ? n : undefined;
-  }
-  const i = MONTHS.indexOf(s.toLowerCase());
-  return i < 0 ? undefined : i + 1;
-});
+const daysOfMonthSchema = z.lazy(() =>
+  rangeListSchema(
+    'day of month',
+    (s) => {
+      if (!intPattern.test(s)) return undefined;
+      const n = Number(s);
+      return n === 0 || n < -31 || n > 31 ? undefined : n;
+    },
+    (a, b) => {
+      // Negative days count from the month's end, so only same-sign ranges can be ordered here.
+      if (a > 0 && b < 0) return undefined;
+      if (a < 0 && b > 0) return 'end day must be negative if start day is negative';
+      return a > b ? 'start day cannot be after end day' : undefined;
+    },
+  ),
+);
 
-const yearsSchema = rangeListSchema('year', (s) => (intPattern.test(s) && Number(s) >= 0 ? Number(s) : undefined));
+const monthsSchema = z.lazy(() =>
+  rangeListSchema('month', (s) => {
+    if (intPattern.test(s)) {
+      const n = Number(s);
+      return n >= 1 && n <= 12 ? n : undefined;
+    }
+    const i = MONTHS.indexOf(s.toLowerCase());
+    return i < 0 ? undefined : i + 1;
+  }),
+);
 
-const locationSchema = z.string().superRefine((s, ctx) => {
-  if (s === 'Local' || s === 'UTC') return;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: s });
-  } catch {
-    ctx.addIssue({ code: 'custom', message: `unknown time zone ${s}` });
-  }
-});
+const yearsSchema = z.lazy(() => rangeListSchema('year', (s) => (intPattern.test(s) && Number(s) >= 0 ? Number(s) : undefined)));
 
-export const timeIntervalSchema = z.strictObject({
-  times: z.array(timeRangeSchema).optional(),
-  weekdays: weekdaysSchema.optional(),
-  days_of_month: daysOfMonthSchema.optional(),
-  months: monthsSchema.optional(),
-  years: yearsSchema.optional(),
-  location: locationSchema.optional(),
-});
+const locationSchema = z.lazy(() =>
+  z.string().superRefine((s, ctx) => {
+    if (s === 'Local' || s === 'UTC') return;
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: s });
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `unknown time zone ${s}` });
+    }
+  }),
+);
 
-export const namedTimeIntervalSchema = z.strictObject({
-  name: z.string().min(1, 'missing name in time interval'),
-  time_intervals: z.array(timeIntervalSchema),
-});
+export const timeIntervalSchema = z.lazy(() =>
+  z.strictObject({
+    times: z.array(timeRangeSchema).optional(),
+    weekdays: weekdaysSchema.optional(),
+    days_of_month: daysOfMonthSchema.optional(),
+    months: monthsSchema.optional(),
+    years: yearsSchema.optional(),
+    location: locationSchema.optional(),
+  }),
+);
+
+export const namedTimeIntervalSchema = z.lazy(() =>
+  z.strictObject({
+    name: z.string().min(1, 'missing name in time interval'),
+    time_intervals: z.array(timeIntervalSchema),
+  }),
+);
 
 export type TimeInterval = z.output<typeof timeIntervalSchema>;
 export type NamedTimeInterval = z.output<typeof namedTimeIntervalSchema>;

@@ -5,7 +5,8 @@
  * User regexes go through re2js only: JavaScript's RegExp backtracks and a pattern such as
  * `(a+)+b` would stall the event loop.
  */
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
+import { re2js } from '../../re2';
 import type { Labels } from '../../model/labels';
 import { compareGoStrings, goQuote } from './goquote';
 
@@ -50,7 +51,7 @@ function isNameChar(c: string): boolean {
  */
 export function compileAnchoredRegex(pattern: string): RE2JS {
   try {
-    return RE2JS.compile(`^(?:${pattern})$`);
+    return re2js().RE2JS.compile(`^(?:${pattern})$`);
   } catch (err) {
     throw new MatcherError((err as Error).message);
   }

@@ -10,7 +10,7 @@ export { buildPagerdutyEvent, notifyPagerduty } from './pagerduty/pagerduty';
 export { opsgenieConfigSchema, resolveOpsgenieConfig, type OpsgenieConfig } from './opsgenie/config';
 export { buildOpsgenieRequest, notifyOpsgenie } from './opsgenie/opsgenie';
 export { emailConfigSchema, resolveEmailConfig, type EmailConfig } from './email/config';
-export { buildEmail, notifyEmail, classifySmtpError } from './email/email';
+// The e-mail sender is exported from the core's top level instead (see ../../index.ts).
 export { snsConfigSchema, resolveSNSConfig, type SNSConfig } from './sns/config';
 export { buildPublishInput, notifySNS } from './sns/sns';
 export { RECEIVER_SCHEMAS, checkReceiverConfigs, type ReceiverKind } from './schemas';

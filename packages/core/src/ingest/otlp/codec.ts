@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { ValidationError } from '../../errors';
 import { IngestProtocolError } from '../errors';
-import { ExportRequestType, ExportResponseType, StatusType, type ExportRequest } from './proto';
+import { exportRequestType, exportResponseType, statusType, type ExportRequest } from './proto';
 
 export type OtlpFormat = 'protobuf' | 'json';
 
@@ -40,7 +40,7 @@ export function decodeOtlp(body: Uint8Array, format: OtlpFormat): ExportRequest 
     try {
       // From a Buffer (a view, no copy) protobufjs decodes strings with Node's native UTF-8 decoder.
       const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-      return ExportRequestType.decode(bytes) as unknown as ExportRequest;
+      return exportRequestType().decode(bytes) as unknown as ExportRequest;
     } catch (err) {
       throw ValidationError.single('', `malformed protobuf ExportMetricsServiceRequest: ${(err as Error).message}`);
     }
@@ -54,7 +54,7 @@ export function decodeOtlp(body: Uint8Array, format: OtlpFormat): ExportRequest 
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw ValidationError.single('', 'body must be a JSON object (ExportMetricsServiceRequest)');
   try {
-    return ExportRequestType.fromObject(json as Record<string, unknown>) as unknown as ExportRequest;
+    return exportRequestType().fromObject(json as Record<string, unknown>) as unknown as ExportRequest;
   } catch (err) {
     throw ValidationError.single('', `invalid ExportMetricsServiceRequest: ${(err as Error).message}`);
   }
@@ -87,7 +87,7 @@ export function encodeOtlpResponse(format: OtlpFormat, rejected: number, message
     const json = rejected > 0 || message !== '' ? { partialSuccess: { rejectedDataPoints: String(rejected), errorMessage: message } } : {};
     return { body: JSON.stringify(json), contentType: 'application/json' };
   }
-  return { body: ExportResponseType.encode(ExportResponseType.fromObject(value)).finish(), contentType: 'application/x-protobuf' };
+  return { body: exportResponseType().encode(exportResponseType().fromObject(value)).finish(), contentType: 'application/x-protobuf' };
 }
 
 /** google.rpc.Status codes used in OTLP error bodies. */
@@ -95,5 +95,5 @@ export const RPC_CODES = { invalidArgument: 3, resourceExhausted: 8, internal: 1
 
 export function encodeOtlpStatus(format: OtlpFormat, code: number, message: string): { body: Uint8Array | string; contentType: string } {
   if (format === 'json') return { body: JSON.stringify({ code, message }), contentType: 'application/json' };
-  return { body: StatusType.encode(StatusType.fromObject({ code, message })).finish(), contentType: 'application/x-protobuf' };
+  return { body: statusType().encode(statusType().fromObject({ code, message })).finish(), contentType: 'application/x-protobuf' };
 }

@@ -4,7 +4,7 @@ import { isStaleMarker } from '../../promql/source';
 import { IngestProtocolError } from '../errors';
 import { decodeOtlp, encodeOtlpResponse, otlpBody, otlpFormat } from './codec';
 import { formatGoFloatF, labelName, metricFamilyName } from './names';
-import { ExportRequestType, ExportResponseType, type ExportRequest } from './proto';
+import { exportRequestType, exportResponseType, type ExportRequest } from './proto';
 import { translate } from './translate';
 
 const NS = 1_763_800_000_000n * 1_000_000n + 123_456n; // an epoch in ns with sub-ms digits
@@ -94,7 +94,7 @@ describe('OTLP translation', () => {
 
   it('maps metrics, resource and attributes as Prometheus does, from JSON and protobuf alike', () => {
     const fromJson = decodeOtlp(new TextEncoder().encode(JSON.stringify(request())), 'json');
-    const proto = ExportRequestType.encode(ExportRequestType.fromObject(request())).finish();
+    const proto = exportRequestType().encode(exportRequestType().fromObject(request())).finish();
     const fromProto = decodeOtlp(proto, 'protobuf');
     for (const req of [fromJson, fromProto]) {
       const { map, out } = seriesMap(req);
@@ -152,7 +152,7 @@ describe('OTLP codec', () => {
   });
 
   it('refuses malformed protobuf and JSON with a 400', () => {
-    const proto = ExportRequestType.encode(ExportRequestType.fromObject(request())).finish();
+    const proto = exportRequestType().encode(exportRequestType().fromObject(request())).finish();
     expect(() => decodeOtlp(proto.subarray(0, proto.length - 5), 'protobuf')).toThrow(/malformed protobuf/);
     expect(() => decodeOtlp(new TextEncoder().encode('{"resourceMetrics": ['), 'json')).toThrow(/malformed JSON/);
     expect(() => decodeOtlp(new TextEncoder().encode('{"resourceMetrics": 5}'), 'json')).toThrow(/invalid ExportMetricsServiceRequest/);
@@ -162,7 +162,7 @@ describe('OTLP codec', () => {
     const json = encodeOtlpResponse('json', 2, 'two rejected');
     expect(JSON.parse(json.body as string)).toEqual({ partialSuccess: { rejectedDataPoints: '2', errorMessage: 'two rejected' } });
     const proto = encodeOtlpResponse('protobuf', 2, 'two rejected');
-    const decoded = ExportResponseType.toObject(ExportResponseType.decode(proto.body as Uint8Array), { longs: Number });
+    const decoded = exportResponseType().toObject(exportResponseType().decode(proto.body as Uint8Array), { longs: Number });
     expect(decoded).toEqual({ partialSuccess: { rejectedDataPoints: 2, errorMessage: 'two rejected' } });
     expect(encodeOtlpResponse('json', 0, '').body).toBe('{}');
   });
@@ -176,7 +176,7 @@ describe('OTLP 64-bit integers', () => {
 
   it('reads timeUnixNano above 2^53 exactly, from a JSON string, a JSON number and protobuf', () => {
     expect(Math.floor(JSON.parse(LATE_NS) / 1e6)).toBe(1763800000124); // what a plain JSON.parse would store
-    const proto = ExportRequestType.encode(ExportRequestType.fromObject(JSON.parse(point(`"timeUnixNano":"${LATE_NS}","asDouble":1`)))).finish();
+    const proto = exportRequestType().encode(exportRequestType().fromObject(JSON.parse(point(`"timeUnixNano":"${LATE_NS}","asDouble":1`)))).finish();
     for (const out of [fromJson(point(`"timeUnixNano":"${LATE_NS}","asDouble":1`)), fromJson(point(`"timeUnixNano":${LATE_NS},"asDouble":1`)), translate(decodeOtlp(proto, 'protobuf'))]) {
       expect(out.rejected).toBe(0);
       expect(out.series[0]!.samples[0]!.t).toBe(1763800000123);

@@ -1,4 +1,5 @@
 import protobuf from 'protobufjs';
+import { lazy } from '../../lazy';
 
 /**
  * OTLP metrics v1 (opentelemetry-proto: collector/metrics/v1, metrics/v1, common/v1,
@@ -95,11 +96,12 @@ message SummaryDataPoint {
 message Status { int32 code = 1; string message = 2; }
 `;
 
-const root = protobuf.parse(OTLP_METRICS_PROTO).root;
-export const ExportRequestType = root.lookupType('opentelemetry.proto.ExportMetricsServiceRequest');
-export const ExportResponseType = root.lookupType('opentelemetry.proto.ExportMetricsServiceResponse');
+/** The schema, parsed on first use: parsing the text costs a cold start several milliseconds in every function that bundles ingest. */
+const root = lazy(() => protobuf.parse(OTLP_METRICS_PROTO).root);
+export const exportRequestType = lazy(() => root().lookupType('opentelemetry.proto.ExportMetricsServiceRequest'));
+export const exportResponseType = lazy(() => root().lookupType('opentelemetry.proto.ExportMetricsServiceResponse'));
 /** google.rpc.Status, the body of an OTLP/HTTP error response. */
-export const StatusType = root.lookupType('opentelemetry.proto.Status');
+export const statusType = lazy(() => root().lookupType('opentelemetry.proto.Status'));
 
 /**
  * A 64-bit integer as protobufjs hands it over: a Long (exact, from protobuf and from JSON

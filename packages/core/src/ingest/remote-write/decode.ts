@@ -5,7 +5,7 @@ import { fingerprint, Fnv64, METRIC_NAME, type Labels } from '../../model';
 import type { SeriesInput } from '../../limits';
 import { LabelSetCache } from '../label-sets';
 import type { MetricMetadata } from '../metadata';
-import { METRIC_TYPES, WriteRequestType, type MetricType } from './proto';
+import { METRIC_TYPES, writeRequestType, type MetricType } from './proto';
 
 export interface DecodedWriteRequest {
   series: SeriesInput[];
@@ -362,7 +362,7 @@ export interface EncodeSeries {
 
 /** Builds a remote-write body (for producers that push to the ingest queue, tests and benchmarks). */
 export function encodeRemoteWrite(series: EncodeSeries[], metadata: MetricMetadata[] = []): Uint8Array {
-  const message = WriteRequestType.fromObject({
+  const message = writeRequestType().fromObject({
     timeseries: series.map((s) => ({
       labels: Object.keys(s.labels)
         .sort()
@@ -371,5 +371,5 @@ export function encodeRemoteWrite(series: EncodeSeries[], metadata: MetricMetada
     })),
     metadata: metadata.map((m) => ({ type: Math.max(0, METRIC_TYPES.indexOf(m.type as MetricType)), metric_family_name: m.metric, help: m.help, unit: m.unit })),
   });
-  return snappyEncode(WriteRequestType.encode(message).finish());
+  return snappyEncode(writeRequestType().encode(message).finish());
 }

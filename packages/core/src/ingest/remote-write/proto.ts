@@ -1,4 +1,5 @@
 import protobuf from 'protobufjs';
+import { lazy } from '../../lazy';
 
 /**
  * Prometheus remote write 1.0 (`prometheus.WriteRequest`, prompb/remote.proto and types.proto):
@@ -57,8 +58,8 @@ message Label {
 }
 `;
 
-const root = protobuf.parse(REMOTE_WRITE_PROTO, { keepCase: true }).root;
-export const WriteRequestType = root.lookupType('prometheus.WriteRequest');
+/** Parsed on first use (encoding; decoding walks the wire format itself): the parse costs a cold start several milliseconds. */
+export const writeRequestType = lazy(() => protobuf.parse(REMOTE_WRITE_PROTO, { keepCase: true }).root.lookupType('prometheus.WriteRequest'));
 
 export const METRIC_TYPES = ['unknown', 'counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset'] as const;
 export type MetricType = (typeof METRIC_TYPES)[number];

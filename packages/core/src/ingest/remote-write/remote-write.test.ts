@@ -4,7 +4,7 @@ import { isStaleMarker, STALE_NAN } from '../../promql/source';
 import { IngestProtocolError } from '../errors';
 import { checkRemoteWriteHeaders } from './http';
 import { decodeRemoteWrite, encodeRemoteWrite, snappyEncode } from './decode';
-import { WriteRequestType } from './proto';
+import { writeRequestType } from './proto';
 import { fingerprint, type Labels } from '../../model';
 import { LabelSetCache } from '../label-sets';
 
@@ -12,7 +12,7 @@ const T = 1_763_800_000_000;
 /** Decoded series carry their labels' fingerprint. */
 const withIds = (series: { labels: Labels; samples: { t: number; v: number }[] }[]) => series.map((s) => ({ ...s, id: fingerprint(s.labels), metric: s.labels.__name__ }));
 /** A raw WriteRequest body, snappy-compressed, from protobufjs' reflection encoder. */
-const body = (request: object) => snappyEncode(WriteRequestType.encode(WriteRequestType.fromObject(request)).finish());
+const body = (request: object) => snappyEncode(writeRequestType().encode(writeRequestType().fromObject(request)).finish());
 const headers = (h: Record<string, string>) => new Headers(h);
 
 describe('remote write decoding', () => {
@@ -52,8 +52,8 @@ describe('remote write decoding', () => {
   });
 
   it('counts exemplars and native histograms without storing them; drops empty label values', () => {
-    const raw = WriteRequestType.encode(
-      WriteRequestType.fromObject({
+    const raw = writeRequestType().encode(
+      writeRequestType().fromObject({
         timeseries: [
           {
             labels: [
@@ -155,8 +155,8 @@ describe('remote write decoding', () => {
   });
 
   it('refuses a truncated protobuf', () => {
-    const raw = WriteRequestType.encode(
-      WriteRequestType.fromObject({ timeseries: [{ labels: [{ name: '__name__', value: 'abc' }], samples: [{ value: 1, timestamp: T }] }] }),
+    const raw = writeRequestType().encode(
+      writeRequestType().fromObject({ timeseries: [{ labels: [{ name: '__name__', value: 'abc' }], samples: [{ value: 1, timestamp: T }] }] }),
     ).finish();
     expect(() => decodeRemoteWrite(snappyEncode(raw.subarray(0, raw.length - 3)))).toThrow(/malformed protobuf WriteRequest/);
   });
@@ -177,8 +177,8 @@ describe('remote write decoding', () => {
   });
 
   it('refuses duplicate label names and series without a name, saying where', () => {
-    const dup = WriteRequestType.encode(
-      WriteRequestType.fromObject({
+    const dup = writeRequestType().encode(
+      writeRequestType().fromObject({
         timeseries: [
           { labels: [{ name: '__name__', value: 'a' }], samples: [{ value: 1, timestamp: T }] },
           { labels: [{ name: '__name__', value: 'a' }, { name: 'x', value: '1' }, { name: 'x', value: '2' }], samples: [{ value: 1, timestamp: T }] },
@@ -186,7 +186,7 @@ describe('remote write decoding', () => {
       }),
     ).finish();
     expect(() => decodeRemoteWrite(snappyEncode(dup))).toThrow('timeseries[1].labels: duplicate label name "x"');
-    const noName = WriteRequestType.encode(WriteRequestType.fromObject({ timeseries: [{ labels: [{ name: 'x', value: '1' }], samples: [{ value: 1, timestamp: T }] }] })).finish();
+    const noName = writeRequestType().encode(writeRequestType().fromObject({ timeseries: [{ labels: [{ name: 'x', value: '1' }], samples: [{ value: 1, timestamp: T }] }] })).finish();
     expect(() => decodeRemoteWrite(snappyEncode(noName))).toThrow('timeseries[0].labels: series has no metric name');
   });
 });

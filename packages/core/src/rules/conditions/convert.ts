@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { yamlLib } from '../../yaml';
 import { parseWith } from '../../errors';
 import { ruleGroupSchema, type Rule, type RuleGroup } from '../schema';
 import { conditionListSchema, conditionSchema, conditionsRequestSchema, type Condition } from './schema';
@@ -87,5 +87,5 @@ export function conditionsGroup(conditions: readonly Condition[], name: string, 
 
 /** The group as the YAML a rule file or the ruler API carries. */
 export function ruleGroupYaml(group: RuleGroup): string {
-  return stringify({ groups: [group] }, { lineWidth: 0 });
+  return yamlLib().stringify({ groups: [group] }, { lineWidth: 0 });
 }

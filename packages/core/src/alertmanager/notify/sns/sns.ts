@@ -5,7 +5,6 @@
  * client is involved, so the cloud-neutral core imports no cloud SDK.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { HttpClient, HttpResponse } from '../../../ports/http';
 import { authorizationHeader } from '../webhook/send';
 import { withRetries, type Outcome } from '../../../http/retry';
@@ -133,6 +132,9 @@ export async function notifySNS(http: HttpClient, cfg: SNSConfig, n: Notificatio
   }
   const url = new URL(cfg.api_url ?? `https://sns.${region}.amazonaws.com/`);
   const body = publishForm(buildPublishInput(cfg, n));
+  // Loaded on the first SNS notification only: the signer and the @smithy modules it pulls in
+  // (which load node:crypto as they initialise) would otherwise run at every cold start.
+  const { SignatureV4 } = await import('@smithy/signature-v4');
   const signer = new SignatureV4({
     service: 'sns',
     region,
