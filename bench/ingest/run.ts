@@ -10,7 +10,7 @@
  * core. Besides wall-clock rates, each row gives the server's own CPU time per sample (from
  * /proc/<pid>/stat), which other load on a shared machine does not inflate.
  *
- * Options (env): BENCH_SIZES=1000,10000  BENCH_REQUESTS=30  BENCH_PER_SERIES=1
+ * Options (env): BENCH_SIZES=1000,10000  BENCH_REQUESTS=30  BENCH_ROUNDS=3  BENCH_PER_SERIES=1
  *   BENCH_NODE_FLAGS (default --max-semi-space-size=64, see docs/INGEST.md; "" for Node's defaults)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -24,6 +24,8 @@ const ROOT = join(__dirname, '..', '..');
 const KEY = 'bench-key';
 const sizes = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const requests = Number(process.env.BENCH_REQUESTS ?? 30);
+/** Rows of remote write per server and batch size, alternating between the servers. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const perSeries = Number(process.env.BENCH_PER_SERIES ?? 1);
 const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean);
 const WARMUP = 3;
@@ -77,7 +79,7 @@ function request(base: string, format: Format, p: Payloads, writePath: string): 
  * Prometheus remote-writing its scrapes does: data minutes or hours old takes Vigil's backfill
  * path (late-segment markers, docs/ARCHITECTURE.md), which is not what a live sender costs.
  */
-async function measure(target: string, pid: number, base: string, format: Format, size: number, row: number): Promise<Result> {
+async function measure(target: string, pid: number, base: string, format: Format, size: number, row: number): Promise<Measurement> {
   const count = WARMUP + requests;
   const start = Date.now() - count * ROUND_MS;
   const rounds = Array.from({ length: count }, (_, i) => buildPayloads(size, perSeries, start + i * ROUND_MS, ROUND_MS, String(row)));
@@ -106,8 +108,28 @@ async function measure(target: string, pid: number, base: string, format: Format
     samples += rounds[i]!.samples;
   }
   cpu = cpuSeconds(pid) - cpu;
-  latencies.sort((a, b) => a - b);
-  return { target, format, size, samplesPerSec: samples / (total / 1000), samplesPerCpuSec: samples / cpu, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { target, format, size, samples, ms: total, cpu, latencies };
+}
+
+/** What one row measured, before it is summed into a Result. */
+interface Measurement {
+  target: string;
+  format: Format;
+  size: number;
+  samples: number;
+  ms: number;
+  cpu: number;
+  latencies: number[];
+}
+
+/** Rows of one target, format and size summed: rates over the total time, percentiles over every request. */
+function summed(parts: Measurement[]): Result {
+  const { target, format, size } = parts[0]!;
+  const samples = parts.reduce((n, p) => n + p.samples, 0);
+  const ms = parts.reduce((n, p) => n + p.ms, 0);
+  const cpu = parts.reduce((n, p) => n + p.cpu, 0);
+  const latencies = parts.flatMap((p) => p.latencies).sort((a, b) => a - b);
+  return { target, format, size, samplesPerSec: samples / (ms / 1000), samplesPerCpuSec: samples / cpu, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 let logs = '';
@@ -160,10 +182,16 @@ async function main(): Promise<void> {
     let row = 0;
     const next = () => ++row;
     for (const size of sizes) {
-      for (const format of ['json', 'remote write', 'otlp'] as const) {
-        results.push(await measure('vigil', vigil.pid!, vigilUrl, format, size, next()));
+      for (const format of ['json', 'otlp'] as const) results.push(summed([await measure('vigil', vigil.pid!, vigilUrl, format, size, next())]));
+      // The comparison alternates the two servers, ROUNDS rows each, so a change in the shared
+      // machine's load between rows weighs on both alike.
+      const ours: Measurement[] = [];
+      const theirs: Measurement[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        ours.push(await measure('vigil', vigil.pid!, vigilUrl, 'remote write', size, next()));
+        theirs.push(await measure('prometheus 2.42', prometheus.pid!, promUrl, 'remote write', size, next()));
       }
-      results.push(await measure('prometheus 2.42', prometheus.pid!, promUrl, 'remote write', size, next()));
+      results.push(summed(ours), summed(theirs));
     }
 
     const rate = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -171,7 +199,7 @@ async function main(): Promise<void> {
     const header = ['target', 'format', 'batch', 'samples/s (1 core)', 'samples per CPU-s', 'p50 ms', 'p99 ms'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
-    console.log(`\ningest benchmark: ${requests} requests per row after ${WARMUP} warm-up, ${perSeries} sample(s) per series, sequential client`);
+    console.log(`\ningest benchmark: ${requests} requests per row after ${WARMUP} warm-up (remote write: ${ROUNDS} rows per server, alternating), ${perSeries} sample(s) per series, sequential client`);
     console.log(`servers ${existsSync(TASKSET) ? 'pinned to CPU 0' : 'not pinned (no taskset)'}; Vigil node flags: ${nodeFlags.join(' ') || '(none)'}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
     console.log(line(header));
     console.log(widths.map((w) => '-'.repeat(w)).join('  '));

@@ -8,7 +8,7 @@ import { burnRateExpr, SLO_BURN_RATES, sloSchema } from './slo';
 // Schemas are z.lazy: built at their first parse, not when a function's bundle loads (cold start).
 
 /** A Prometheus duration string (`30s`, `5m`, `1h30m`), validated and kept as written. */
-const durationString = z.lazy(() =>
+export const durationString = z.lazy(() =>
   z.string().superRefine((s, ctx) => {
     try {
       parseDuration(s);

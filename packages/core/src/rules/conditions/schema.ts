@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { LABEL_NAME_RE, METRIC_NAME_RE } from '../../model';
 import { parseDuration } from '../../alertmanager/config/duration';
-import { MAX_EVALUATION_PERIODS, NO_DATA_TREATMENTS } from '../schema';
+import { durationString as duration, MAX_EVALUATION_PERIODS, NO_DATA_TREATMENTS } from '../schema';
 
 // Schemas are z.lazy: built at their first parse, not when a function's bundle loads (cold start).
 
@@ -15,16 +15,6 @@ const metricPath = z.lazy(() =>
     const metric = path.split('.').pop() ?? '';
     if (path.split('.').some((s) => s === '')) ctx.addIssue({ code: 'custom', message: 'metric_path must be dot-separated names, e.g. current_metrics.cpu_usage' });
     else if (!METRIC_NAME_RE.test(metric)) ctx.addIssue({ code: 'custom', message: `the last segment of metric_path ("${metric}") must be a metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)` });
-  }),
-);
-
-const duration = z.lazy(() =>
-  z.string().superRefine((s, ctx) => {
-    try {
-      parseDuration(s);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `invalid duration "${s}": ${(err as Error).message}` });
-    }
   }),
 );
 
