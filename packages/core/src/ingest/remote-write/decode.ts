@@ -117,7 +117,7 @@ class WriteRequestDecoder {
     const r = this.reader;
     const end = this.buf.length;
     while (r.pos < end) {
-      const tag = r.uint32();
+      const tag = this.varint32();
       const field = tag >>> 3;
       if (field === 1 && (tag & 7) === LEN) this.timeSeries(this.embeddedEnd(end));
       else if (field === 3 && (tag & 7) === LEN) this.metricMetadata(this.embeddedEnd(end));
@@ -126,9 +126,20 @@ class WriteRequestDecoder {
     return { series: this.series, metadata: this.metadata, exemplarsIgnored: this.exemplarsIgnored, histogramsIgnored: this.histogramsIgnored };
   }
 
+  /** A tag or length: protobufjs' uint32, with the one-byte case (nearly every tag and length here) inline. */
+  private varint32(): number {
+    const r = this.reader;
+    const b = this.buf[r.pos];
+    if (b !== undefined && b < 0x80) {
+      r.pos++;
+      return b;
+    }
+    return r.uint32();
+  }
+
   /** Reads a length prefix and returns where the embedded message ends, checked against its parent's end. */
   private embeddedEnd(parentEnd: number): number {
-    const length = this.reader.uint32();
+    const length = this.varint32();
     const end = this.reader.pos + length;
     if (end > parentEnd) throw new Error(`length ${length} at offset ${this.reader.pos} runs past the end of its message`);
     return end;
@@ -153,7 +164,7 @@ class WriteRequestDecoder {
     let first: { t: number; v: number } | undefined;
     let samples: { t: number; v: number }[] | undefined;
     while (r.pos < end) {
-      const tag = r.uint32();
+      const tag = this.varint32();
       const field = tag >>> 3;
       const wireType = tag & 7;
       if (field === 1 && wireType === LEN) {
@@ -195,7 +206,7 @@ class WriteRequestDecoder {
     // Absent fields are empty strings in proto3; a repeated field keeps its last value.
     ranges[4 * at] = ranges[4 * at + 1] = ranges[4 * at + 2] = ranges[4 * at + 3] = r.pos;
     while (r.pos < end) {
-      const tag = r.uint32();
+      const tag = this.varint32();
       const field = tag >>> 3;
       if ((field === 1 || field === 2) && (tag & 7) === LEN) {
         const fieldEnd = this.embeddedEnd(end);
@@ -220,7 +231,7 @@ class WriteRequestDecoder {
       t = this.int64(end);
     }
     while (r.pos < end) {
-      const tag = r.uint32();
+      const tag = this.varint32();
       const field = tag >>> 3;
       const wireType = tag & 7;
       // Sample objects carry the value as decoded: stale-marker NaN bits survive (see promql/source).
@@ -327,7 +338,7 @@ class WriteRequestDecoder {
     let help = '';
     let unit = '';
     while (r.pos < end) {
-      const tag = r.uint32();
+      const tag = this.varint32();
       const field = tag >>> 3;
       const wireType = tag & 7;
       if (field === 1 && wireType === VARINT) type = r.uint32();
