@@ -3,7 +3,8 @@ import { SERIES_LIMITS } from '../model';
 
 // Schemas are built at their first parse (z.lazy), not when a function's bundle loads (cold start).
 
-const DEFAULTS = {
+/** The limits of a tenant nobody configured (the schema's defaults). */
+export const DEFAULT_LIMITS = {
   ingestionRate: 1_000_000,
   ingestionBurstSize: 2_000_000,
   maxSeries: 1_000_000,
@@ -20,28 +21,25 @@ const DEFAULTS = {
  */
 const tenantLimitsShape = () => ({
   /** Sustained samples per second, per warm instance (token bucket refill rate). */
-  ingestionRate: z.number().positive().default(DEFAULTS.ingestionRate),
+  ingestionRate: z.number().positive().default(DEFAULT_LIMITS.ingestionRate),
   /** Samples a burst may take above the rate (token bucket size). */
-  ingestionBurstSize: z.number().int().positive().default(DEFAULTS.ingestionBurstSize),
+  ingestionBurstSize: z.number().int().positive().default(DEFAULT_LIMITS.ingestionBurstSize),
   /** Series the tenant may have in its index; a request that would create more is refused. 0 = unlimited. */
-  maxSeries: z.number().int().nonnegative().default(DEFAULTS.maxSeries),
+  maxSeries: z.number().int().nonnegative().default(DEFAULT_LIMITS.maxSeries),
   /** Labels per series, `__name__` included. */
-  maxLabelNamesPerSeries: z.number().int().positive().default(DEFAULTS.maxLabelNamesPerSeries),
-  maxLabelNameLength: z.number().int().positive().default(DEFAULTS.maxLabelNameLength),
-  maxLabelValueLength: z.number().int().positive().default(DEFAULTS.maxLabelValueLength),
+  maxLabelNamesPerSeries: z.number().int().positive().default(DEFAULT_LIMITS.maxLabelNamesPerSeries),
+  maxLabelNameLength: z.number().int().positive().default(DEFAULT_LIMITS.maxLabelNameLength),
+  maxLabelValueLength: z.number().int().positive().default(DEFAULT_LIMITS.maxLabelValueLength),
   /** Samples further in the future than this (ms after now) are refused, as Mimir's creation grace period. */
-  creationGracePeriodMs: z.number().int().nonnegative().default(DEFAULTS.creationGracePeriodMs),
+  creationGracePeriodMs: z.number().int().nonnegative().default(DEFAULT_LIMITS.creationGracePeriodMs),
   /** Samples per request (after decoding). */
-  maxSamplesPerRequest: z.number().int().positive().default(DEFAULTS.maxSamplesPerRequest),
+  maxSamplesPerRequest: z.number().int().positive().default(DEFAULT_LIMITS.maxSamplesPerRequest),
 });
 
 export const tenantLimitsSchema = z.lazy(() => z.object(tenantLimitsShape()));
 
 export type TenantLimits = z.output<typeof tenantLimitsSchema>;
 export type TenantLimitsInput = z.input<typeof tenantLimitsSchema>;
-
-/** The limits of a tenant nobody configured (the schema's defaults). */
-export const DEFAULT_LIMITS: TenantLimits = DEFAULTS;
 
 /** The names users see in rejections, so a 4xx says exactly which limit was hit. */
 export const LIMIT_NAMES = {

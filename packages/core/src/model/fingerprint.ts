@@ -142,7 +142,7 @@ export function fingerprint(labels: Labels): string {
 const HEX_DIGITS = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 /** A 64-bit fingerprint given as two 32-bit halves, as 16 hex digits: one string built at once (Number#toString(16) or concatenating pieces shows in ingest profiles). */
-export function hexId(hi: number, lo: number): string {
+function hexId(hi: number, lo: number): string {
   const d = HEX_DIGITS;
   return String.fromCharCode(
     d[hi >>> 28]!, d[(hi >>> 24) & 15]!, d[(hi >>> 20) & 15]!, d[(hi >>> 16) & 15]!, d[(hi >>> 12) & 15]!, d[(hi >>> 8) & 15]!, d[(hi >>> 4) & 15]!, d[hi & 15]!,

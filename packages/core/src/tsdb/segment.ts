@@ -27,12 +27,7 @@ export function encodeSegment(series: readonly SegmentSeries[], sizeHint = 64): 
   for (const s of series) if (s.samples.length > 0 && s.samples[0]!.t < baseT) baseT = s.samples[0]!.t;
   if (!Number.isFinite(baseT)) baseT = 0;
   const metrics = new Map<string, number>();
-  let lastMetric: string | undefined;
-  for (const s of series) {
-    if (s.metric === lastMetric) continue;
-    lastMetric = s.metric;
-    if (!metrics.has(s.metric)) metrics.set(s.metric, metrics.size);
-  }
+  for (const s of series) if (!metrics.has(s.metric)) metrics.set(s.metric, metrics.size);
 
   const w = new ByteWriter(sizeHint);
   w.varint(FORMAT);
@@ -44,15 +39,9 @@ export function encodeSegment(series: readonly SegmentSeries[], sizeHint = 64): 
     w.bytes(bytes);
   }
   w.varint(series.length);
-  let lastIndex = 0;
-  lastMetric = undefined;
   for (const s of series) {
     w.hex8(s.id);
-    if (s.metric !== lastMetric) {
-      lastMetric = s.metric;
-      lastIndex = metrics.get(s.metric)!;
-    }
-    w.varint(lastIndex);
+    w.varint(metrics.get(s.metric)!);
     writeSamples(w, s.samples, baseT);
   }
   return w.result();

@@ -190,16 +190,14 @@ export class SeriesStore {
         lastMetric = entry.metric;
         shard = this.shard(tenant, entry.metric);
       }
-      const list = entry.samples;
       // Most requests carry one sample per series: the entry is its own segment series.
-      const slices = list.length === 1 ? undefined : bySlice(list);
-      if (slices === undefined || slices.length === 1) {
-        const slice = slices === undefined ? sliceOf(list[0]!.t) : slices[0]![0];
+      if (entry.samples.length === 1) {
+        const slice = sliceOf(entry.samples[0]!.t);
         minSlice = Math.min(minSlice, slice);
-        this.groupOf(groups, shard, slice).push(slices === undefined ? entry : { id: entry.id, metric: entry.metric, samples: slices[0]![1] });
+        this.groupOf(groups, shard, slice).push(entry);
         continue;
       }
-      for (const [slice, sliceSamples] of slices) {
+      for (const [slice, sliceSamples] of bySlice(entry.samples)) {
         minSlice = Math.min(minSlice, slice);
         this.groupOf(groups, shard, slice).push({ id: entry.id, metric: entry.metric, samples: sliceSamples });
       }
@@ -260,12 +258,8 @@ export class SeriesStore {
     const metrics = new Set<string>();
     const known = this.knownOf(tenant);
     const unknown = new Map<string, { id: string; labels: Labels }[]>();
-    let lastMetric: string | undefined;
     for (const { id, labels, metric } of bySeries) {
-      if (metric !== lastMetric) {
-        lastMetric = metric;
-        metrics.add(metric);
-      }
+      metrics.add(metric);
       if (known.has(id)) continue;
       const list = unknown.get(metric);
       if (list) list.push({ id, labels });
@@ -547,8 +541,6 @@ export class SeriesStore {
 
 /** Samples of one series split by slice, each sorted and one per timestamp (the same rule as every read). */
 function bySlice(list: ChunkSample[]): [number, ChunkSample[]][] {
-  // Most requests carry one sample per series.
-  if (list.length === 1) return [[sliceOf(list[0]!.t), list]];
   list.sort((a, b) => a.t - b.t);
   const out = new Map<number, ChunkSample[]>();
   let current: ChunkSample[] | undefined;

@@ -20,33 +20,16 @@ export interface DecodedWriteRequest {
 export const MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
 
 /**
- * Snappy block format (not the framed format), as remote write 1.0 specifies. The length header
- * is checked before anything is allocated: a header may claim any size (a decompression bomb).
- * (The native `snappy` binding measured no faster than snappyjs on remote-write bodies here, so
- * the pure-JavaScript library serves every runtime alike.)
+ * Snappy block format (not the framed format), as remote write 1.0 specifies. snappyjs checks the
+ * length header against `maxBytes` before it allocates: a header may claim any size (a
+ * decompression bomb). (The native `snappy` binding measured no faster on remote-write bodies.)
  */
 export function snappyDecode(body: Uint8Array, maxBytes = MAX_DECOMPRESSED_BYTES): Uint8Array {
-  // A Buffer in gives a Buffer out (a view, no copy here), and protobufjs reads strings from a
-  // Buffer with Node's native UTF-8 decoder instead of its JavaScript one.
-  const input = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const claimed = snappyLength(input);
-  if (claimed === undefined) throw ValidationError.single('', 'corrupt snappy data: invalid length header');
-  if (claimed > maxBytes) throw ValidationError.single('', `corrupt snappy data: uncompressed length ${claimed} is too big (limit ${maxBytes} bytes)`);
   try {
-    return SnappyJS.uncompress(input, maxBytes);
+    return SnappyJS.uncompress(body, maxBytes);
   } catch (err) {
     throw ValidationError.single('', `corrupt snappy data: ${(err as Error).message}`);
   }
-}
-
-/** The uncompressed length a snappy block starts with (a varint of at most 32 bits), or undefined if it is malformed. */
-function snappyLength(input: Uint8Array): number | undefined {
-  let length = 0;
-  for (let i = 0; i < 5 && i < input.length; i++) {
-    length += (input[i]! & 0x7f) * 2 ** (7 * i);
-    if (input[i]! < 0x80) return length <= 0xffffffff ? length : undefined;
-  }
-  return undefined;
 }
 
 export function snappyEncode(data: Uint8Array): Uint8Array {
@@ -54,7 +37,7 @@ export function snappyEncode(data: Uint8Array): Uint8Array {
 }
 
 /** The label sets of series this instance has decoded: shared by every request of a warm instance. */
-export const decodedLabelSets = new LabelSetCache();
+const decodedLabelSets = new LabelSetCache();
 
 export interface DecodeOptions {
   /** Where label sets seen before are found by their bytes' fingerprint (default: the instance's shared cache). */
@@ -317,7 +300,7 @@ class WriteRequestDecoder {
       const start = ranges[4 * i]!;
       const end = ranges[4 * i + 1]!;
       for (let k = start; k < end; k++) if (buf[k]! >= 0x80) return false;
-      if (i > 0 && compareBytes(buf, ranges[4 * (i - 1)]!, ranges[4 * (i - 1) + 1]!, start, end) >= 0) return false;
+      if (i > 0 && Buffer.compare(buf.subarray(ranges[4 * (i - 1)]!, ranges[4 * (i - 1) + 1]!), buf.subarray(start, end)) >= 0) return false;
     }
     return true;
   }
@@ -354,16 +337,6 @@ class WriteRequestDecoder {
     this.done(end);
     if (name !== '') this.metadata.push({ metric: name, type: METRIC_TYPES[type] ?? 'unknown', help, unit });
   }
-}
-
-/** Compares two byte ranges of `buf` as strings of bytes (memcmp, then the shorter first). */
-function compareBytes(buf: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): number {
-  const n = Math.min(aEnd - aStart, bEnd - bStart);
-  for (let i = 0; i < n; i++) {
-    const d = buf[aStart + i]! - buf[bStart + i]!;
-    if (d !== 0) return d;
-  }
-  return aEnd - aStart - (bEnd - bStart);
 }
 
 export interface EncodeSeries {
