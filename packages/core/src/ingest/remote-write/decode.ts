@@ -69,9 +69,10 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /**
  * A WriteRequest walked field by field with protobufjs' wire reader, instead of decoded into
  * one object per message by its reflection decoder. The point is what it does not build: a
- * series' labels are kept as byte ranges and hashed as they are (Prometheus sends each series'
- * labels sorted by name, so the bytes on the wire are exactly what the fingerprint hashes); only
- * a label set the instance has not seen is decoded into strings. Samples become `{t, v}` at once.
+ * series' labels are kept as byte ranges, and a label set whose bytes the instance has seen
+ * before is found by them (LabelSetCache); only a new one is decoded into strings and
+ * fingerprinted (from its bytes when it came sorted by name, as Prometheus sends labels, since
+ * those bytes are exactly what the fingerprint hashes). Samples become `{t, v}` at once.
  */
 class WriteRequestDecoder {
   private readonly reader: protobuf.Reader;
@@ -141,18 +142,24 @@ class WriteRequestDecoder {
 
   private timeSeries(end: number): void {
     const r = this.reader;
-    const index = this.series.length + this.skippedSeries;
-    let labelCount = 0;
+    const start = r.pos;
     // Most series carry one sample: its array is made at its exact size once the series is read.
     let first: { t: number; v: number } | undefined;
     let samples: { t: number; v: number }[] | undefined;
+    // Where the labels lie, tags included: a label set seen before is found by these bytes, and
+    // only a new one is parsed (parseLabels). -1 when they are not together (no sender does that).
+    let labelsStart = -1;
+    let labelsEnd = -1;
+    let together = true;
     while (r.pos < end) {
+      const tagAt = r.pos;
       const tag = this.varint32();
       const field = tag >>> 3;
       const wireType = tag & 7;
       if (field === 1 && wireType === LEN) {
-        if (4 * labelCount === this.ranges.length) this.growRanges();
-        this.label(this.embeddedEnd(end), labelCount++);
+        if (labelsStart < 0) labelsStart = tagAt;
+        else if (tagAt !== labelsEnd) together = false;
+        r.pos = labelsEnd = this.embeddedEnd(end);
       } else if (field === 2 && wireType === LEN) {
         const sample = this.sample(this.embeddedEnd(end));
         if (first === undefined) first = sample;
@@ -169,13 +176,48 @@ class WriteRequestDecoder {
       this.skippedSeries++;
       return;
     }
-    const labels = this.labelsOf(index, labelCount);
+    const labels = together && labelsStart >= 0 ? this.labelsAt(start, end, labelsStart, labelsEnd) : this.decodeLabels(start, end);
     // The shape the series store works on (labels, samples, id, metric): it takes these objects as they are.
     this.series.push({ labels, samples: samples ?? [first], id: this.lastId, metric: labels[METRIC_NAME]! });
   }
 
   /** Series without samples (exemplars or native histograms only) are not stored, but count in `timeseries[i]` paths. */
   private skippedSeries = 0;
+
+  /**
+   * The label set of the series at `start` to `end` whose labels lie at `labelsStart` to
+   * `labelsEnd` (-1 for none): the one decoded before from the same bytes, else decoded now and
+   * remembered under them.
+   */
+  private labelsAt(start: number, end: number, labelsStart: number, labelsEnd: number): Labels {
+    const cache = this.labelSets;
+    const key = cache.hash(this.view, labelsStart, labelsEnd);
+    const known = cache.get(key, this.view, labelsStart, labelsEnd);
+    if (known !== undefined) {
+      this.lastId = known.id;
+      return known.labels;
+    }
+    const labels = this.decodeLabels(start, end);
+    return cache.set(key, this.view, labelsStart, labelsEnd, this.lastId, labels).labels;
+  }
+
+  /** Parses the labels of the series at `start` to `end` into strings and sets lastId to their fingerprint. */
+  private decodeLabels(start: number, end: number): Labels {
+    const r = this.reader;
+    const resume = r.pos;
+    r.pos = start;
+    let count = 0;
+    // The series was walked once already: its fields and lengths are known to be sound.
+    while (r.pos < end) {
+      const tag = this.varint32();
+      if (tag === ((1 << 3) | LEN)) {
+        if (4 * count === this.ranges.length) this.growRanges();
+        this.label(this.embeddedEnd(end), count++);
+      } else r.skipType(tag & 7, 0, tag >>> 3);
+    }
+    r.pos = resume;
+    return this.labelsOf(this.series.length + this.skippedSeries, count);
+  }
 
   private growRanges(): void {
     const next = new Int32Array(this.ranges.length * 2);
@@ -248,26 +290,9 @@ class WriteRequestDecoder {
     return (hi | 0) * 0x100000000 + (lo >>> 0);
   }
 
-  /**
-   * The series' label set: the one decoded before when the same bytes came sorted by name (as
-   * Prometheus sends them), else decoded now. Empty values are absent labels.
-   */
+  /** The labels parsed into `ranges` as strings (empty values are absent labels); sets lastId to their fingerprint. */
   private labelsOf(index: number, count: number): Labels {
-    const buf = this.buf;
     const ranges = this.ranges;
-    const h = this.hash.reset();
-    for (let i = 0; i < count; i++) {
-      if (ranges[4 * i + 2] === ranges[4 * i + 3]) continue;
-      h.field(buf, ranges[4 * i]!, ranges[4 * i + 1]!);
-      h.field(buf, ranges[4 * i + 2]!, ranges[4 * i + 3]!);
-    }
-    // Only label sets that came sorted are remembered, under the hash of their bytes in that
-    // order: the same labels in another order hash differently and miss, so a hit needs no check.
-    const known = this.labelSets.get(h.hi, h.lo);
-    if (known !== undefined) {
-      this.lastId = known.id;
-      return known.labels;
-    }
     const labels: Labels = {};
     for (let i = 0; i < count; i++) {
       const name = this.text(ranges[4 * i]!, ranges[4 * i + 1]!);
@@ -278,14 +303,21 @@ class WriteRequestDecoder {
       if (value !== '') labels[name] = value;
     }
     if (labels[METRIC_NAME] === undefined) throw ValidationError.single(`timeseries[${index}].labels`, 'series has no metric name (__name__ label)');
-    if (!this.sortedNames(count)) {
-      // Unsorted labels (not what Prometheus sends) are hashed from their strings and not remembered.
-      this.lastId = fingerprint(labels);
-      return labels;
+    this.lastId = this.sortedNames(count) ? this.fingerprintOfBytes(count) : fingerprint(labels);
+    return labels;
+  }
+
+  /** fingerprint() of the current series' labels from their bytes, when they came sorted by name (as Prometheus sends them). */
+  private fingerprintOfBytes(count: number): string {
+    const buf = this.buf;
+    const ranges = this.ranges;
+    const h = this.hash.reset();
+    for (let i = 0; i < count; i++) {
+      if (ranges[4 * i + 2] === ranges[4 * i + 3]) continue;
+      h.field(buf, ranges[4 * i]!, ranges[4 * i + 1]!);
+      h.field(buf, ranges[4 * i + 2]!, ranges[4 * i + 3]!);
     }
-    const remembered = this.labelSets.set(h.hi, h.lo, h.digest(), labels);
-    this.lastId = remembered.id;
-    return remembered.labels;
+    return h.digest();
   }
 
   /**

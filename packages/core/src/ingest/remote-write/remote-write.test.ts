@@ -97,17 +97,48 @@ describe('remote write decoding', () => {
     const other = decodeRemoteWrite(encodeRemoteWrite([{ labels: { __name__: 'up', job: 'b' }, samples: [{ t: T, v: 1 }] }]), { labelSets }).series[0]!;
     expect(Object.isFrozen(first.labels)).toBe(true);
     expect(again.labels).toBe(first.labels);
+    expect(again.id).toBe(first.id);
     expect(again.samples).toEqual([{ t: T + 1, v: 2 }]);
     expect(other.labels).toEqual({ __name__: 'up', job: 'b' });
     expect(other.id).not.toBe(first.id);
   });
 
-  it('decodes labels that do not come sorted by name from their strings, without remembering them', () => {
+  it('decodes labels that do not come sorted by name from their strings, and remembers them under their own bytes', () => {
     const labelSets = new LabelSetCache();
     const unsorted = body({ timeseries: [{ labels: [{ name: 'job', value: 'a' }, { name: '__name__', value: 'up' }], samples: [{ value: 1, timestamp: T }] }] });
+    const expected = { labels: { __name__: 'up', job: 'a' }, samples: [{ t: T, v: 1 }], id: fingerprint({ __name__: 'up', job: 'a' }), metric: 'up' };
     const [s] = decodeRemoteWrite(unsorted, { labelSets }).series;
-    expect(s).toEqual({ labels: { __name__: 'up', job: 'a' }, samples: [{ t: T, v: 1 }], id: fingerprint({ __name__: 'up', job: 'a' }), metric: 'up' });
-    expect(Object.isFrozen(s!.labels)).toBe(false);
+    expect(s).toEqual(expected);
+    const [again] = decodeRemoteWrite(unsorted, { labelSets }).series;
+    expect(again).toEqual(expected);
+    expect(again!.labels).toBe(s!.labels);
+    // The same labels in Prometheus's order are other bytes: another entry, the same series.
+    const [sorted] = decodeRemoteWrite(encodeRemoteWrite([{ labels: { __name__: 'up', job: 'a' }, samples: [{ t: T, v: 1 }] }]), { labelSets }).series;
+    expect(sorted).toEqual(expected);
+    expect(labelSets.size).toBe(2);
+  });
+
+  it('tells label sets apart by their bytes when their hashes collide', () => {
+    const labelSets = new LabelSetCache(undefined, () => 7);
+    const series = Array.from({ length: 50 }, (_, i) => ({ labels: { __name__: 'm', i: String(i), job: i % 2 === 0 ? 'a' : 'ab' }, samples: [{ t: T, v: i }] }));
+    const first = decodeRemoteWrite(encodeRemoteWrite(series), { labelSets }).series;
+    const again = decodeRemoteWrite(encodeRemoteWrite(series), { labelSets }).series;
+    expect(first).toEqual(withIds(series));
+    expect(again).toEqual(withIds(series));
+    again.forEach((s, i) => expect(s.labels).toBe(first[i]!.labels));
+    expect(labelSets.size).toBe(50);
+  });
+
+  it('decodes labels written apart (a sample between them) without remembering them', () => {
+    const labelSets = new LabelSetCache();
+    const writer = protobuf.Writer.create();
+    writer.uint32((1 << 3) | 2).fork();
+    writer.uint32((1 << 3) | 2).fork().uint32((1 << 3) | 2).string('job').uint32((2 << 3) | 2).string('a').ldelim();
+    writer.uint32((2 << 3) | 2).fork().uint32((1 << 3) | 1).double(2.5).uint32((2 << 3) | 0).int64(T).ldelim();
+    writer.uint32((1 << 3) | 2).fork().uint32((1 << 3) | 2).string('__name__').uint32((2 << 3) | 2).string('up').ldelim();
+    writer.ldelim();
+    const [s] = decodeRemoteWrite(snappyEncode(writer.finish()), { labelSets }).series;
+    expect(s).toEqual({ labels: { __name__: 'up', job: 'a' }, samples: [{ t: T, v: 2.5 }], id: fingerprint({ __name__: 'up', job: 'a' }), metric: 'up' });
     expect(labelSets.size).toBe(0);
   });
 
