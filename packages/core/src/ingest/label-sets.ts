@@ -9,10 +9,13 @@ export interface KnownLabelSet {
 
 /** A remembered label set: its encoded bytes live in its generation's arena at `at`. */
 interface Entry extends KnownLabelSet {
+  generation: Generation;
   at: number;
   length: number;
   /** Another entry whose bytes have the same hash. */
   next: Entry | undefined;
+  /** The entry that came after this one in a request last time, when both are in the same generation. */
+  successor: Entry | undefined;
 }
 
 /** Accounted size of an entry besides its bytes: the entry, its label object and strings. */
@@ -78,19 +81,35 @@ export class LabelSetCache {
     readonly hash: (view: DataView, start: number, end: number) => number = hashBytes,
   ) {}
 
-  /** The label set remembered for bytes `start` to `end` of `view`, found under `key` (their `hash`). */
-  get(key: number, view: DataView, start: number, end: number): KnownLabelSet | undefined {
+  /**
+   * The label set remembered for bytes `start` to `end` of `view`. `previous` is what the
+   * request's series before this one got: senders repeat their series in much the same order
+   * (Prometheus batches a target's series in scrape order), so the set that followed it last
+   * time is compared first, and the hash is needed only when that guess fails.
+   */
+  get(view: DataView, start: number, end: number, previous?: KnownLabelSet): KnownLabelSet | undefined {
     const length = end - start;
-    const entry = this.young.find(key, view, start, length);
-    if (entry !== undefined) return entry;
-    const aged = this.old.find(key, view, start, length);
-    if (aged === undefined) return undefined;
-    return this.keep(key, view, start, length, aged.id, aged.labels);
+    const before = previous as Entry | undefined;
+    const guess = before?.successor;
+    if (guess !== undefined && guess.length === length && sameBytes(guess.generation.view, guess.at, view, start, length)) {
+      return guess.generation === this.young ? guess : this.keep(this.hash(view, start, end), view, start, length, guess.id, guess.labels);
+    }
+    const key = this.hash(view, start, end);
+    let entry = this.young.find(key, view, start, length);
+    if (entry === undefined) {
+      const aged = this.old.find(key, view, start, length);
+      if (aged === undefined) return undefined;
+      entry = this.keep(key, view, start, length, aged.id, aged.labels);
+    }
+    this.link(before, entry);
+    return entry;
   }
 
   /** Remembers `labels` for these bytes and freezes it: every request that gets it back shares the one object. */
-  set(key: number, view: DataView, start: number, end: number, id: string, labels: Labels): KnownLabelSet {
-    return this.keep(key, view, start, end - start, id, Object.freeze(labels));
+  set(view: DataView, start: number, end: number, id: string, labels: Labels, previous?: KnownLabelSet): KnownLabelSet {
+    const entry = this.keep(this.hash(view, start, end), view, start, end - start, id, Object.freeze(labels));
+    this.link(previous as Entry | undefined, entry);
+    return entry;
   }
 
   get size(): number {
@@ -105,11 +124,16 @@ export class LabelSetCache {
       this.young = new Generation();
     }
     const young = this.young;
-    const entry: Entry = { id, labels, at: young.store(view, start, length), length, next: young.entries.get(key) };
+    const entry: Entry = { id, labels, generation: young, at: young.store(view, start, length), length, next: young.entries.get(key), successor: undefined };
     young.entries.set(key, entry);
     young.count++;
     young.bytes += bytes;
     return entry;
+  }
+
+  /** Notes that `entry` followed `previous`. Only within the young generation: a link never keeps a dropped generation alive. */
+  private link(previous: Entry | undefined, entry: Entry): void {
+    if (previous !== undefined && previous.generation === this.young && entry.generation === this.young) previous.successor = entry;
   }
 }
 

@@ -3,7 +3,7 @@ import SnappyJS from 'snappyjs';
 import { ValidationError } from '../../errors';
 import { fingerprint, Fnv64, METRIC_NAME, type Labels } from '../../model';
 import type { SeriesInput } from '../../limits';
-import { LabelSetCache } from '../label-sets';
+import { LabelSetCache, type KnownLabelSet } from '../label-sets';
 import type { MetricMetadata } from '../metadata';
 import { METRIC_TYPES, writeRequestType, type MetricType } from './proto';
 
@@ -87,6 +87,8 @@ class WriteRequestDecoder {
   private readonly hash = new Fnv64();
   /** The fingerprint of the label set labelsOf() returned last. */
   private lastId = '';
+  /** The remembered label set of the series before, for the cache to guess the next one from. */
+  private previous: KnownLabelSet | undefined;
 
   constructor(
     buf: Uint8Array,
@@ -190,15 +192,15 @@ class WriteRequestDecoder {
    * remembered under them.
    */
   private labelsAt(start: number, end: number, labelsStart: number, labelsEnd: number): Labels {
-    const cache = this.labelSets;
-    const key = cache.hash(this.view, labelsStart, labelsEnd);
-    const known = cache.get(key, this.view, labelsStart, labelsEnd);
+    const known = this.labelSets.get(this.view, labelsStart, labelsEnd, this.previous);
     if (known !== undefined) {
+      this.previous = known;
       this.lastId = known.id;
       return known.labels;
     }
     const labels = this.decodeLabels(start, end);
-    return cache.set(key, this.view, labelsStart, labelsEnd, this.lastId, labels).labels;
+    this.previous = this.labelSets.set(this.view, labelsStart, labelsEnd, this.lastId, labels, this.previous);
+    return this.previous.labels;
   }
 
   /** Parses the labels of the series at `start` to `end` into strings and sets lastId to their fingerprint. */

@@ -129,6 +129,24 @@ describe('remote write decoding', () => {
     expect(labelSets.size).toBe(50);
   });
 
+  it('finds label sets whatever order the series come in, however the hash falls', () => {
+    for (const hash of [undefined, () => 7]) {
+      const labelSets = new LabelSetCache(undefined, hash);
+      const series = ['a', 'b', 'c', 'd'].map((job) => ({ labels: { __name__: 'up', job }, samples: [{ t: T, v: 1 }] }));
+      const objects = new Map<string, Labels>();
+      for (const order of [[0, 1, 2, 3], [0, 1, 2, 3], [3, 2, 1, 0], [0, 2], [1, 3, 0], [0, 1, 2, 3]]) {
+        const picked = order.map((i) => series[i]!);
+        const decoded = decodeRemoteWrite(encodeRemoteWrite(picked), { labelSets }).series;
+        expect(decoded).toEqual(withIds(picked));
+        for (const s of decoded) {
+          if (!objects.has(s.id)) objects.set(s.id, s.labels);
+          expect(s.labels).toBe(objects.get(s.id));
+        }
+      }
+      expect(labelSets.size).toBe(4);
+    }
+  });
+
   it('decodes labels written apart (a sample between them) without remembering them', () => {
     const labelSets = new LabelSetCache();
     const writer = protobuf.Writer.create();
