@@ -32,7 +32,14 @@ class Recording implements StateStore {
     this.queryFrom.push({ pk, skFrom: options?.skFrom });
     return this.inner.query(pk, options);
   };
-  transact: StateStore['transact'] = (ops) => this.inner.transact(ops);
+  transactions: WriteOp[][] = [];
+  /** Runs before a transaction reaches the store, as another instance's write would. */
+  beforeTransact?: (ops: WriteOp[]) => Promise<void>;
+  transact: StateStore['transact'] = async (ops) => {
+    this.transactions.push(ops);
+    await this.beforeTransact?.(ops);
+    return this.inner.transact(ops);
+  };
   batchWrite: StateStore['batchWrite'] = (ops) => {
     if (this.fail?.('batchWrite', ops)) return Promise.reject(new Error('crash'));
     this.batches.push(ops);
@@ -135,6 +142,23 @@ describe('SeriesStore (head segments and compaction)', () => {
     await series.write('t', batchOf(10, T0 + 600_000));
     const out = await series.source('t').select([name('cpu')], T0 + 300_000, T0 + 700_000);
     expect(out.every((s) => s.samples.length === 1 && s.samples[0]!.t === T0 + 600_000)).toBe(true);
+  });
+
+  it('indexes new series in transactions of at most 100, and counts only those it created when another instance raced it', async () => {
+    // Another instance creates series 150 between this one's index read and its own writes.
+    store.beforeTransact = async (ops) => {
+      if (ops.some((op) => op.sk === fingerprint(labelsOf(150)))) {
+        store.beforeTransact = undefined;
+        await sqlite.put(seriesKeys.seriesIndex('t', 'cpu'), fingerprint(labelsOf(150)), { labels: labelsOf(150) }, { ifVersion: 0 });
+      }
+    };
+    const result = await series.write('t', [...batchOf(250, T0 + 1000), ...batchOf(250, T0 + 2000)]);
+    expect(result.newSeries).toBe(249);
+    expect(store.transactions.map((ops) => ops.length)).toEqual([100, 100, 50]);
+    expect(await queryAll(sqlite, seriesKeys.seriesIndex('t', 'cpu'))).toHaveLength(250);
+    expect(await series.metricNames('t')).toEqual(['cpu']);
+    expect((await series.write('t', batchOf(250, T0 + 3000))).newSeries).toBe(0);
+    expect((await fresh().write('t', batchOf(251, T0 + 4000))).newSeries).toBe(1);
   });
 
   it('a redelivered request rewrites the same keys and is never counted twice', async () => {

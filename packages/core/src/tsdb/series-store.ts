@@ -1,5 +1,5 @@
 import type { Clock, StateStore, WriteOp } from '../ports';
-import { ConditionFailedError, queryAll, systemClock } from '../ports';
+import { ConditionFailedError, MAX_TRANSACT_OPS, queryAll, systemClock } from '../ports';
 import { fingerprint, METRIC_NAME, type Labels, type Sample } from '../model';
 import type { LabelMatcher, SeriesData, SeriesSource } from '../promql';
 import { matchesAll } from '../promql';
@@ -268,19 +268,39 @@ export class SeriesStore {
     let newSeries = 0;
     for (const [metric, list] of unknown) {
       if (list.length >= INDEX_PRELOAD_MIN) await this.loadIndex(tenant, metric);
-      let created = false;
-      for (const { id, labels } of list) {
-        if (known.has(id)) continue;
-        if (await this.createIfAbsent(seriesKeys.seriesIndex(tenant, metric), id, { labels })) {
-          newSeries++;
-          created = true;
-        }
+      const fresh = new Map<string, Labels>();
+      for (const { id, labels } of list) if (!known.has(id)) fresh.set(id, labels);
+      const pk = seriesKeys.seriesIndex(tenant, metric);
+      const entries = [...fresh];
+      let created = 0;
+      for (let i = 0; i < entries.length; i += MAX_TRANSACT_OPS) created += await this.createAllIfAbsent(pk, entries.slice(i, i + MAX_TRANSACT_OPS));
+      for (const [id, labels] of entries) {
         known.add(id);
         this.rememberLabels(tenant, id, labels);
       }
-      if (created) await this.createIfAbsent(seriesKeys.metricNames(tenant), metric, {});
+      if (created > 0) await this.createIfAbsent(seriesKeys.metricNames(tenant), metric, {});
+      newSeries += created;
     }
     return { newSeries, metrics };
+  }
+
+  /**
+   * Creates the index entries of series (id, labels) of one metric that are not there yet; returns
+   * how many it created. All at once in one transaction, as nearly always none exists; when one
+   * does (another instance created it meanwhile), one by one.
+   */
+  private async createAllIfAbsent(pk: string, series: [string, Labels][]): Promise<number> {
+    if (series.length > 1) {
+      try {
+        await this.store.transact(series.map(([id, labels]) => ({ type: 'put', pk, sk: id, value: { labels } satisfies SeriesIndexValue, ifVersion: 0 })));
+        return series.length;
+      } catch (err) {
+        if (!(err instanceof ConditionFailedError)) throw err;
+      }
+    }
+    let created = 0;
+    for (const [id, labels] of series) if (await this.createIfAbsent(pk, id, { labels })) created++;
+    return created;
   }
 
   private groupOf(groups: Map<number, { shard: number; slice: number; series: SegmentSeries[] }>, shard: number, slice: number): SegmentSeries[] {

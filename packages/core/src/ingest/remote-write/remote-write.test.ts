@@ -139,8 +139,8 @@ describe('remote write decoding', () => {
         const decoded = decodeRemoteWrite(encodeRemoteWrite(picked), { labelSets }).series;
         expect(decoded).toEqual(withIds(picked));
         for (const s of decoded) {
-          if (!objects.has(s.id)) objects.set(s.id, s.labels);
-          expect(s.labels).toBe(objects.get(s.id));
+          if (!objects.has(s.id!)) objects.set(s.id!, s.labels);
+          expect(s.labels).toBe(objects.get(s.id!));
         }
       }
       expect(labelSets.size).toBe(4);
