@@ -3,7 +3,7 @@ import { ValidationError } from '../../errors';
 import { isStaleMarker, STALE_NAN } from '../../promql/source';
 import { IngestProtocolError } from '../errors';
 import { checkRemoteWriteHeaders } from './http';
-import { decodeRemoteWrite, encodeRemoteWrite, snappyEncode } from './decode';
+import { decodeRemoteWrite, encodeRemoteWrite, snappyDecode, snappyEncode } from './decode';
 import { writeRequestType } from './proto';
 import { fingerprint, type Labels } from '../../model';
 import { LabelSetCache } from '../label-sets';
@@ -201,6 +201,22 @@ describe('remote write decoding', () => {
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).status).toBe(400);
     expect((err as Error).message).toMatch(message);
+  });
+
+  it('refuses snappy blocks that do not decode to exactly their length, after a larger body (no earlier byte can show through)', () => {
+    const earlier = encodeRemoteWrite(Array.from({ length: 200 }, (_, i) => ({ labels: { __name__: 'secret_metric', i: String(i) }, samples: [{ t: T, v: i }] })));
+    expect(decodeRemoteWrite(earlier).series).toHaveLength(200);
+    const literal = (text: string) => [(text.length - 1) << 2, ...new TextEncoder().encode(text)];
+    // A copy of 4 to 11 bytes from `offset` bytes back (offset < 2048).
+    const copy = (length: number, offset: number) => [1 | ((length - 4) << 2) | ((offset >> 8) << 5), offset & 0xff];
+    expect(new TextDecoder().decode(snappyDecode(new Uint8Array([6, ...literal('ab'), ...copy(4, 2)])))).toBe('ababab');
+    const blocks: [string, number[]][] = [
+      ['ends early', [40, ...literal('0123456789')]],
+      ['runs long', [4, ...literal('0123456789')]],
+      ['copies from before its start', [6, ...literal('ab'), ...copy(4, 3)]],
+      ['copies at offset 0', [6, ...literal('ab'), ...copy(4, 0)]],
+    ];
+    for (const [, block] of blocks) expect(() => snappyDecode(new Uint8Array(block))).toThrow(/^corrupt snappy/);
   });
 
   it('refuses a truncated protobuf', () => {
