@@ -41,7 +41,8 @@ class Generation {
       this.view = new DataView(grown.buffer);
     }
     const at = this.used;
-    this.arena.set(new Uint8Array(view.buffer, view.byteOffset + start, length), at);
+    const arena = this.arena;
+    for (let i = 0; i < length; i++) arena[at + i] = view.getUint8(start + i);
     this.used += length;
     return at;
   }

@@ -94,6 +94,8 @@ const SEGMENT_HEADER_BOUND = 4096;
 /** A metric with this many series not yet known to the instance has its index read at once, instead of one conditional write per series. */
 const INDEX_PRELOAD_MIN = 8;
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+/** Bound on the metrics remembered as read (past it the memory starts again: a read more, never a wrong answer). */
+const MAX_INDEX_READS = 100_000;
 
 type Decoded = SegmentSeries[];
 
@@ -111,6 +113,12 @@ export class SeriesStore {
   /** Decoded immutable segments and chunks by key: the warm instance window cache. */
   private readonly decoded: ByteLru<Decoded | ChunkSample[]>;
   private readonly shardOfMetric = new Map<string, number>();
+  /**
+   * Metrics (tenant NUL metric) whose whole index this instance has read: from then on it knows
+   * every series that existed, and learns of others' later creations from its conditional
+   * writes, so a batch of new series never reads a large index again.
+   */
+  private readonly indexRead = new Set<string>();
   private readonly watermarked = new Set<string>();
   /** Per head partition: which segments this instance has seen, from which time, as of when. */
   private readonly headViews = new Map<string, { floor: number; refreshedAt: number; segments: Set<string> }>();
@@ -252,7 +260,8 @@ export class SeriesStore {
   /**
    * Makes sure every series is in the index. A warm instance knows most of them; a cold one
    * reads a metric's index partition once when many of its series are unknown (a query costs by
-   * bytes, one conditional write per series by item).
+   * bytes, one conditional write per series by item), and only once: later new series are
+   * created by conditional writes straight away.
    */
   private async index(tenant: string, bySeries: readonly SeriesEntry[]): Promise<{ newSeries: number; metrics: Set<string> }> {
     const metrics = new Set<string>();
@@ -267,11 +276,13 @@ export class SeriesStore {
     }
     let newSeries = 0;
     for (const [metric, list] of unknown) {
-      if (list.length >= INDEX_PRELOAD_MIN) await this.loadIndex(tenant, metric);
+      if (list.length >= INDEX_PRELOAD_MIN && !this.indexRead.has(`${tenant}\u0000${metric}`)) await this.loadIndex(tenant, metric);
       const fresh = new Map<string, Labels>();
       for (const { id, labels } of list) if (!known.has(id)) fresh.set(id, labels);
       const pk = seriesKeys.seriesIndex(tenant, metric);
-      const entries = [...fresh];
+      // In key order: each transaction's entries then lie together in the store's key space
+      // (in SQLite's B-tree a few pages per transaction instead of one page per series).
+      const entries = [...fresh].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       let created = 0;
       for (let i = 0; i < entries.length; i += MAX_TRANSACT_OPS) created += await this.createAllIfAbsent(pk, entries.slice(i, i + MAX_TRANSACT_OPS));
       for (const [id, labels] of entries) {
@@ -319,6 +330,8 @@ export class SeriesStore {
 
   private async loadIndex(tenant: string, metric: string): Promise<SeriesIndexValue[]> {
     const items = await queryAll<SeriesIndexValue>(this.store, seriesKeys.seriesIndex(tenant, metric));
+    if (this.indexRead.size >= MAX_INDEX_READS) this.indexRead.clear();
+    this.indexRead.add(`${tenant}\u0000${metric}`);
     const known = this.knownOf(tenant);
     for (const item of items) {
       known.add(item.sk);

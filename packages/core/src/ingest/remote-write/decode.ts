@@ -104,6 +104,8 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 class WriteRequestDecoder {
   private readonly reader: protobuf.Reader;
   private readonly buf: Uint8Array;
+  /** The same bytes as a Buffer (no copy), for its native compare and latin1 strings. */
+  private readonly bytes: Buffer;
   private readonly view: DataView;
   private readonly series: SeriesInput[] = [];
   private readonly metadata: MetricMetadata[] = [];
@@ -122,6 +124,7 @@ class WriteRequestDecoder {
     private readonly labelSets: LabelSetCache,
   ) {
     this.buf = buf;
+    this.bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
     this.reader = protobuf.Reader.create(buf);
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
@@ -361,13 +364,18 @@ class WriteRequestDecoder {
       const start = ranges[4 * i]!;
       const end = ranges[4 * i + 1]!;
       for (let k = start; k < end; k++) if (buf[k]! >= 0x80) return false;
-      if (i > 0 && Buffer.compare(buf.subarray(ranges[4 * (i - 1)]!, ranges[4 * (i - 1) + 1]!), buf.subarray(start, end)) >= 0) return false;
+      if (i > 0 && this.bytes.compare(this.bytes, start, end, ranges[4 * (i - 1)]!, ranges[4 * (i - 1) + 1]!) >= 0) return false;
     }
     return true;
   }
 
   private text(start: number, end: number): string {
     if (start === end) return '';
+    // Label names are ASCII and most values are: those bytes are their own characters.
+    const buf = this.buf;
+    let k = start;
+    while (k < end && buf[k]! < 0x80) k++;
+    if (k === end) return this.bytes.toString('latin1', start, end);
     try {
       return utf8Strict.decode(this.buf.subarray(start, end));
     } catch {
