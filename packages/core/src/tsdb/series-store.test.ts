@@ -161,6 +161,21 @@ describe('SeriesStore (head segments and compaction)', () => {
     expect((await fresh().write('t', batchOf(251, T0 + 4000))).newSeries).toBe(1);
   });
 
+  it('reads a metric\'s index once per instance: later new series are created without reading it again', async () => {
+    const index = seriesKeys.seriesIndex('t', 'cpu');
+    const hosts = (from: number, count: number) => Array.from({ length: count }, (_, i) => ({ labels: labelsOf(from + i), t: T0 + 1000, v: i }));
+    expect((await series.write('t', hosts(0, 100))).newSeries).toBe(100);
+    expect(store.queries.filter((pk) => pk === index)).toHaveLength(1);
+    store.reset();
+    expect((await series.write('t', hosts(100, 100))).newSeries).toBe(100);
+    expect(store.queries).not.toContain(index);
+    // A cold instance reads it once and creates nothing that exists.
+    const cold = fresh();
+    store.reset();
+    expect((await cold.write('t', hosts(50, 200))).newSeries).toBe(50);
+    expect(store.queries.filter((pk) => pk === index)).toHaveLength(1);
+  });
+
   it('a redelivered request rewrites the same keys and is never counted twice', async () => {
     const batch = batchOf(100, T0 + 1000);
     await series.write('t', batch);
