@@ -235,6 +235,18 @@ describe('SeriesStore (head segments and compaction)', () => {
     expect(out).toHaveLength(20_000);
   });
 
+  it('cuts a series with more samples than one segment holds, and reads every sample back in order', async () => {
+    const long = Array.from({ length: 25_000 }, (_, i) => ({ labels: labelsOf(0), t: T0 + i * 10, v: i + 0.5 }));
+    await series.write('t', [...batchOf(3, T0 + 5), ...long, ...batchOf(3, T0 + 7)]);
+    const items = await headItems();
+    expect(items.length).toBeGreaterThan(2);
+    for (const item of items) expect(JSON.stringify(item.value).length).toBeLessThan(300 * 1024);
+    const samples = await fresh().samples('t', fingerprint(labelsOf(0)), T0, T0 + 250_000);
+    expect(samples).toHaveLength(25_002);
+    expect(samples.slice(0, 3)).toEqual([{ t: T0, v: 0.5 }, { t: T0 + 5, v: 0 }, { t: T0 + 7, v: 0 }]);
+    expect(samples.at(-1)).toEqual({ t: T0 + 249_990, v: 24_999.5 });
+  });
+
   describe('compaction', () => {
     const closedAt = (slice: number) => (slice + 1) * SLICE_MS + DEFAULT_COMPACTION_GRACE_MS;
     const chunkItems = (i: number) => queryAll(sqlite, seriesKeys.chunks('t', fingerprint(labelsOf(i)), Math.floor(T0 / SLICE_MS)));

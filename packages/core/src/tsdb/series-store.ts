@@ -267,8 +267,10 @@ export class SeriesStore {
     const metrics = new Set<string>();
     const known = this.knownOf(tenant);
     const unknown = new Map<string, { id: string; labels: Labels }[]>();
+    let lastMetric: string | undefined;
     for (const { id, labels, metric } of bySeries) {
-      metrics.add(metric);
+      // Decoders deliver a metric's series together: the set is touched once a run.
+      if (metric !== lastMetric) metrics.add((lastMetric = metric));
       if (known.has(id)) continue;
       const list = unknown.get(metric);
       if (list) list.push({ id, labels });
@@ -594,33 +596,28 @@ function bySlice(list: ChunkSample[]): [number, ChunkSample[]][] {
 
 /** Consecutive runs of series whose encoding stays under the segment size limit, with a bound of each run's encoded size. */
 function splitBySize(series: SegmentSeries[]): { part: SegmentSeries[]; bytes: number }[] {
-  const parts: { part: SegmentSeries[]; bytes: number }[] = [];
-  let part: SegmentSeries[] = [];
-  let bytes = 0;
-  const close = () => {
-    parts.push({ part, bytes });
-    part = [];
-    bytes = 0;
-  };
-  for (const s of series) {
-    const size = SERIES_OVERHEAD_BYTES + s.samples.length * SAMPLE_BOUND_BYTES;
-    if (part.length > 0 && bytes + size > MAX_SEGMENT_BYTES) close();
-    if (bytes + size <= MAX_SEGMENT_BYTES) {
-      part.push(s);
-      bytes += size;
-      continue;
-    }
-    // A series too large for one segment is cut into several.
-    for (let i = 0; i < s.samples.length; ) {
-      const room = Math.max(1, Math.floor((MAX_SEGMENT_BYTES - bytes - SERIES_OVERHEAD_BYTES) / SAMPLE_BOUND_BYTES));
-      const take = s.samples.slice(i, i + room);
-      i += take.length;
-      part.push({ id: s.id, metric: s.metric, samples: take });
-      bytes += SERIES_OVERHEAD_BYTES + take.length * SAMPLE_BOUND_BYTES;
-      if (i < s.samples.length) close();
-    }
+  const boundOf = (s: SegmentSeries) => SERIES_OVERHEAD_BYTES + s.samples.length * SAMPLE_BOUND_BYTES;
+  // A series too large for one segment is first cut into pieces that fit.
+  if (series.some((s) => boundOf(s) > MAX_SEGMENT_BYTES)) {
+    const room = Math.floor((MAX_SEGMENT_BYTES - SERIES_OVERHEAD_BYTES) / SAMPLE_BOUND_BYTES);
+    series = series.flatMap((s) =>
+      boundOf(s) <= MAX_SEGMENT_BYTES ? [s] : Array.from({ length: Math.ceil(s.samples.length / room) }, (_, k) => ({ id: s.id, metric: s.metric, samples: s.samples.slice(k * room, (k + 1) * room) })),
+    );
   }
-  if (part.length > 0) close();
+  // Runs of series that fit together are cut out of the array whole, not copied one by one.
+  const parts: { part: SegmentSeries[]; bytes: number }[] = [];
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < series.length; i++) {
+    const size = boundOf(series[i]!);
+    if (bytes + size > MAX_SEGMENT_BYTES) {
+      parts.push({ part: series.slice(start, i), bytes });
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  if (series.length > start) parts.push({ part: series.slice(start), bytes });
   return parts;
 }
 
