@@ -74,19 +74,40 @@ function request(base: string, format: Format, p: Payloads, writePath: string): 
 }
 
 /**
- * Sends WARMUP + requests payloads and times the measured ones. Every row writes series of its
- * own (label `row`), and its samples carry current timestamps, ROUND_MS apart per request, as a
- * Prometheus remote-writing its scrapes does: data minutes or hours old takes Vigil's backfill
- * path (late-segment markers, docs/ARCHITECTURE.md), which is not what a live sender costs.
+ * The series one server is sent across its remote-write rows, as one Prometheus's remote write
+ * sends the same series scrape after scrape: the first row's first request creates them, later
+ * rows append to them. Timestamps run on from row to row, ROUND_MS apart per request.
  */
-async function measure(target: string, pid: number, base: string, format: Format, size: number, row: number): Promise<Measurement> {
+interface Stream {
+  row: string;
+  firstT: number;
+  /** Requests sent so far. */
+  sent: number;
+}
+
+function newStream(row: number, rows: number): Stream {
+  return { row: String(row), firstT: Date.now() - rows * (WARMUP + requests) * ROUND_MS, sent: 0 };
+}
+
+/**
+ * Sends WARMUP + requests payloads and times the measured ones. Every row writes series of its
+ * own (label `row`) unless it continues a stream, and its samples carry current timestamps,
+ * ROUND_MS apart per request, as a Prometheus remote-writing its scrapes does: data minutes or
+ * hours old takes Vigil's backfill path (late-segment markers, docs/ARCHITECTURE.md), which is
+ * not what a live sender costs.
+ */
+async function measure(target: string, pid: number, base: string, format: Format, size: number, row: number, stream?: Stream): Promise<Measurement> {
   const count = WARMUP + requests;
-  const start = Date.now() - count * ROUND_MS;
-  const rounds = Array.from({ length: count }, (_, i) => buildPayloads(size, perSeries, start + i * ROUND_MS, ROUND_MS, String(row)));
+  const s = stream ?? newStream(row, 1);
+  const start = s.firstT + s.sent * ROUND_MS;
+  const fresh = s.sent === 0;
+  s.sent += count;
+  const rounds = Array.from({ length: count }, (_, i) => buildPayloads(size, perSeries, start + i * ROUND_MS, ROUND_MS, s.row));
   const latencies: number[] = [];
   let samples = 0;
   let total = 0;
   let cpu = 0;
+  let firstMs: number | undefined;
   for (let i = 0; i < rounds.length; i++) {
     if (i === WARMUP) cpu = cpuSeconds(pid);
     const { url, init } = request(base, format, rounds[i]!, target === 'vigil' ? '/api/v1/push' : '/api/v1/write');
@@ -102,13 +123,14 @@ async function measure(target: string, pid: number, base: string, format: Format
     const text = await res.text();
     const ms = Number(process.hrtime.bigint() - began) / 1e6;
     if (!res.ok) throw new Error(`${target} ${format}: HTTP ${res.status}: ${text.slice(0, 300)}`);
+    if (i === 0 && fresh) firstMs = ms;
     if (i < WARMUP) continue;
     latencies.push(ms);
     total += ms;
     samples += rounds[i]!.samples;
   }
   cpu = cpuSeconds(pid) - cpu;
-  return { target, format, size, samples, ms: total, cpu, latencies };
+  return { target, format, size, samples, ms: total, cpu, latencies, firstMs };
 }
 
 /** What one row measured, before it is summed into a Result. */
@@ -120,6 +142,8 @@ interface Measurement {
   ms: number;
   cpu: number;
   latencies: number[];
+  /** Latency of the first request, which created the row's series (a warm-up request, not in the rates). */
+  firstMs?: number;
 }
 
 /** Rows of one target, format and size summed: rates over the total time, percentiles over every request. */
@@ -179,19 +203,24 @@ async function main(): Promise<void> {
     await waitFor('Prometheus', async () => ((await fetch(`${promUrl}/-/ready`)).ok ? true : undefined), 60_000);
 
     const results: Result[] = [];
+    const creations: { size: number; vigil: number; prometheus: number }[] = [];
     let row = 0;
     const next = () => ++row;
     for (const size of sizes) {
       for (const format of ['json', 'otlp'] as const) results.push(summed([await measure('vigil', vigil.pid!, vigilUrl, format, size, next())]));
       // The comparison alternates the two servers, ROUNDS rows each, so a change in the shared
       // machine's load between rows weighs on both alike.
+      // Each server's rows continue one stream of series (see Stream).
       const ours: Measurement[] = [];
       const theirs: Measurement[] = [];
+      const ourStream = newStream(next(), ROUNDS);
+      const theirStream = newStream(next(), ROUNDS);
       for (let round = 0; round < ROUNDS; round++) {
-        ours.push(await measure('vigil', vigil.pid!, vigilUrl, 'remote write', size, next()));
-        theirs.push(await measure('prometheus 2.42', prometheus.pid!, promUrl, 'remote write', size, next()));
+        ours.push(await measure('vigil', vigil.pid!, vigilUrl, 'remote write', size, 0, ourStream));
+        theirs.push(await measure('prometheus 2.42', prometheus.pid!, promUrl, 'remote write', size, 0, theirStream));
       }
       results.push(summed(ours), summed(theirs));
+      creations.push({ size, vigil: ours[0]!.firstMs!, prometheus: theirs[0]!.firstMs! });
     }
 
     const rate = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -211,6 +240,9 @@ async function main(): Promise<void> {
       console.log(
         `remote write, batch ${size}: Vigil/Prometheus = ${(ours.samplesPerSec / theirs.samplesPerSec).toFixed(2)}× samples/s, ${(ours.samplesPerCpuSec / theirs.samplesPerCpuSec).toFixed(2)}× samples per CPU-second`,
       );
+    }
+    for (const c of creations) {
+      console.log(`first request of a stream (${c.size} new series, warm-up): Vigil ${c.vigil.toFixed(0)} ms, Prometheus ${c.prometheus.toFixed(0)} ms`);
     }
   } finally {
     for (const child of children) await stopProcess(child);
