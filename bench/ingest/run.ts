@@ -12,6 +12,7 @@
  *
  * Options (env): BENCH_SIZES=1000,10000  BENCH_REQUESTS=30  BENCH_ROUNDS=3  BENCH_PER_SERIES=1
  *   BENCH_NODE_FLAGS (default --max-semi-space-size=64, see docs/INGEST.md; "" for Node's defaults)
+ *   BENCH_MALLOC=default runs Vigil with glibc's malloc defaults instead of npm start's (docs/INGEST.md)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,9 @@ const requests = Number(process.env.BENCH_REQUESTS ?? 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const perSeries = Number(process.env.BENCH_PER_SERIES ?? 1);
 const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean);
+/** The malloc settings `npm start` runs Vigil with (package.json; why: docs/INGEST.md). */
+const MALLOC_ENV = { MALLOC_MMAP_THRESHOLD_: '33554432', MALLOC_TRIM_THRESHOLD_: '268435456' };
+const mallocEnv = process.env.BENCH_MALLOC === 'default' ? {} : MALLOC_ENV;
 const WARMUP = 3;
 /** Time between one request's samples and the next's. */
 const ROUND_MS = 100;
@@ -187,6 +191,7 @@ async function main(): Promise<void> {
       VIGIL_DATA_DIR: join(dir, 'vigil'),
       VIGIL_API_KEY: KEY,
       VIGIL_LOG_LEVEL: 'error',
+      ...mallocEnv,
     });
     children.push(vigil);
     const promPort = await freePort();
@@ -229,7 +234,7 @@ async function main(): Promise<void> {
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
     console.log(`\ningest benchmark: ${requests} requests per row after ${WARMUP} warm-up (remote write: ${ROUNDS} rows per server, alternating), ${perSeries} sample(s) per series, sequential client`);
-    console.log(`servers ${existsSync(TASKSET) ? 'pinned to CPU 0' : 'not pinned (no taskset)'}; Vigil node flags: ${nodeFlags.join(' ') || '(none)'}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
+    console.log(`servers ${existsSync(TASKSET) ? 'pinned to CPU 0' : 'not pinned (no taskset)'}; Vigil node flags: ${nodeFlags.join(' ') || '(none)'}, malloc: ${Object.entries(mallocEnv).map(([k, v]) => `${k}=${v}`).join(' ') || 'glibc defaults'}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
     console.log(line(header));
     console.log(widths.map((w) => '-'.repeat(w)).join('  '));
     for (const r of rows) console.log(line(r));
